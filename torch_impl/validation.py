@@ -1,0 +1,240 @@
+"""One validation path for every user input of ``torch_impl``.
+
+Every public function checks its arguments here, so that bad input gets one kind of error
+message: the argument's name, what was expected and what was received. Type problems raise
+``TypeError``; value problems raise :class:`InvalidInputError` (a ``ValueError``). Nothing in the
+package returns a silent NaN for an input it could have rejected.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import torch
+
+__all__ = [
+    "InvalidInputError",
+    "DisconnectedGraphWarning",
+    "check_embedding",
+    "check_relation",
+    "check_compatible",
+    "check_same_shape",
+    "check_scalar",
+    "check_int",
+    "check_n_components",
+    "check_labels",
+    "warn_if_disconnected",
+]
+
+
+class InvalidInputError(ValueError):
+    """A value given to a ``torch_impl`` function is outside what it accepts."""
+
+
+class DisconnectedGraphWarning(UserWarning):
+    """A method that needs a connected relation graph received a disconnected one."""
+
+
+def _describe(x: object) -> str:
+    if isinstance(x, torch.Tensor):
+        return f"tensor of shape {tuple(x.shape)} and dtype {x.dtype}"
+    return f"{type(x).__name__} {x!r}"
+
+
+def check_embedding(
+    Z: object,
+    name: str = "Z",
+    *,
+    min_rows: int = 1,
+    require_float: bool = True,
+) -> torch.Tensor:
+    """Check that ``Z`` is a 2-D, non-empty, finite floating tensor of shape (N, K).
+
+    Parameters
+    ----------
+    Z : torch.Tensor of shape (N, K)
+        The embedding (rows are samples).
+    name : str
+        Argument name used in error messages.
+    min_rows : int, default=1
+        Smallest N accepted (2 where a covariance with 1/(N-1) is needed).
+    require_float : bool, default=True
+        Reject integer and boolean dtypes.
+
+    Returns
+    -------
+    torch.Tensor
+        ``Z`` itself (no copy).
+    """
+    if not isinstance(Z, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor of shape (N, K), got {_describe(Z)}")
+    if Z.is_sparse:
+        raise TypeError(f"{name} must be a dense tensor, got a sparse tensor")
+    if require_float and not Z.dtype.is_floating_point:
+        raise TypeError(f"{name} must have a floating dtype (float32 or float64), got {Z.dtype}")
+    if Z.dim() != 2:
+        raise InvalidInputError(f"{name} must be 2-D of shape (N, K), got shape {tuple(Z.shape)}")
+    if Z.numel() == 0:
+        raise InvalidInputError(f"{name} must be non-empty, got shape {tuple(Z.shape)}")
+    if Z.shape[0] < min_rows:
+        raise InvalidInputError(
+            f"{name} must have at least {min_rows} rows (samples), got N={Z.shape[0]}"
+        )
+    if Z.dtype.is_floating_point and not bool(torch.isfinite(Z).all()):
+        n_bad = int((~torch.isfinite(Z)).sum())
+        raise InvalidInputError(f"{name} must be finite, got {n_bad} NaN or inf entries")
+    return Z
+
+
+def _relation_entries(G: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Rows, columns and values of the stored entries of a dense or sparse COO matrix."""
+    if G.is_sparse:
+        Gc = G.coalesce()
+        idx = Gc.indices()
+        return idx[0], idx[1], Gc.values()
+    rows, cols = torch.nonzero(G, as_tuple=True)
+    return rows, cols, G[rows, cols]
+
+
+def check_relation(G: object, name: str = "G") -> torch.Tensor:
+    """Check that ``G`` is a valid relation matrix (BL22 Sec. 2.1).
+
+    ``G`` must be square (N, N), symmetric, binary ({0, 1}) with a zero diagonal; dense or
+    sparse COO; any real dtype (bool is accepted and converted to float64).
+
+    Returns
+    -------
+    torch.Tensor
+        ``G`` as a floating tensor; a sparse input is returned coalesced.
+    """
+    if not isinstance(G, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor of shape (N, N), got {_describe(G)}")
+    if G.layout not in (torch.strided, torch.sparse_coo):
+        raise TypeError(f"{name} must be dense or sparse COO, got layout {G.layout}")
+    if G.dim() != 2 or G.shape[0] != G.shape[1]:
+        raise InvalidInputError(f"{name} must be square of shape (N, N), got {tuple(G.shape)}")
+    if G.shape[0] == 0:
+        raise InvalidInputError(f"{name} must be non-empty, got shape {tuple(G.shape)}")
+    if G.dtype.is_complex:
+        raise TypeError(f"{name} must be real, got {G.dtype}")
+    if not G.dtype.is_floating_point:
+        G = G.to(torch.float64)
+    if G.is_sparse:
+        G = G.coalesce()
+    rows, cols, vals = _relation_entries(G)
+    if not bool(torch.isfinite(vals).all()):
+        raise InvalidInputError(f"{name} must be finite, got NaN or inf entries")
+    if not bool(((vals == 0) | (vals == 1)).all()):
+        bad = vals[(vals != 0) & (vals != 1)][0].item()
+        raise InvalidInputError(f"{name} must be binary (entries 0 or 1), got an entry {bad}")
+    on_diag = (rows == cols) & (vals != 0)
+    if bool(on_diag.any()):
+        i = int(rows[on_diag][0])
+        raise InvalidInputError(
+            f"{name} must have a zero diagonal (a sample is not its own positive), "
+            f"got {name}[{i}, {i}] = 1"
+        )
+    if G.is_sparse:
+        Gt = G.t().coalesce()
+        asym = (G - Gt).coalesce().values()
+        symmetric = not bool((asym != 0).any())
+    else:
+        symmetric = bool(torch.equal(G, G.t()))
+    if not symmetric:
+        raise InvalidInputError(f"{name} must be symmetric ({name} == {name}.T)")
+    return G
+
+
+def check_compatible(Z: torch.Tensor, G: torch.Tensor, z_name: str = "Z", g_name: str = "G"):
+    """Check that the relation ``G`` (N, N) matches the N rows of ``Z`` and lives beside it."""
+    if G.shape[0] != Z.shape[0]:
+        raise InvalidInputError(
+            f"{g_name} must be ({Z.shape[0]}, {Z.shape[0]}) to match the N={Z.shape[0]} rows "
+            f"of {z_name}, got {tuple(G.shape)}"
+        )
+    if G.device != Z.device:
+        raise InvalidInputError(
+            f"{g_name} is on {G.device} but {z_name} is on {Z.device}; move them to one device"
+        )
+
+
+def check_same_shape(a: torch.Tensor, b: torch.Tensor, a_name: str, b_name: str) -> None:
+    """Check that two tensors have the same shape."""
+    if a.shape != b.shape:
+        raise InvalidInputError(
+            f"{a_name} and {b_name} must have the same shape, got {tuple(a.shape)} "
+            f"and {tuple(b.shape)}"
+        )
+
+
+def check_scalar(
+    value: object,
+    name: str,
+    *,
+    low: float | None = 0.0,
+    low_inclusive: bool = True,
+    high: float | None = None,
+) -> float:
+    """Check that ``value`` is a finite real number in the declared interval.
+
+    The default interval is [0, inf): hyperparameters are non-negative and finite.
+    """
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {_describe(value)}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise InvalidInputError(f"{name} must be finite, got {value}")
+    if low is not None:
+        if low_inclusive and value < low:
+            raise InvalidInputError(f"{name} must be >= {low}, got {value}")
+        if not low_inclusive and value <= low:
+            raise InvalidInputError(f"{name} must be > {low}, got {value}")
+    if high is not None and value > high:
+        raise InvalidInputError(f"{name} must be <= {high}, got {value}")
+    return value
+
+
+def check_int(value: object, name: str, *, low: int | None = None, high: int | None = None) -> int:
+    """Check that ``value`` is an integer in [low, high] (bounds inclusive, None = open)."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.dtype.is_floating_point:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {_describe(value)}")
+    value = int(value)
+    if low is not None and value < low:
+        raise InvalidInputError(f"{name} must be >= {low}, got {value}")
+    if high is not None and value > high:
+        raise InvalidInputError(f"{name} must be <= {high}, got {value}")
+    return value
+
+
+def check_n_components(n_components: object, available: int, name: str = "n_components") -> int:
+    """Check that ``n_components`` eigen/singular vectors can be taken out of ``available``."""
+    return check_int(n_components, name, low=1, high=available)
+
+
+def check_labels(labels: object, name: str = "labels") -> torch.Tensor:
+    """Check a 1-D integer label vector of length N >= 1."""
+    if not isinstance(labels, torch.Tensor):
+        raise TypeError(f"{name} must be a 1-D integer torch.Tensor, got {_describe(labels)}")
+    if labels.dtype.is_floating_point or labels.dtype.is_complex or labels.dtype == torch.bool:
+        raise TypeError(f"{name} must have an integer dtype, got {labels.dtype}")
+    if labels.dim() != 1 or labels.numel() == 0:
+        shape = tuple(labels.shape)
+        raise InvalidInputError(f"{name} must be 1-D and non-empty, got shape {shape}")
+    return labels
+
+
+def warn_if_disconnected(n_components: int, method: str, stacklevel: int = 3) -> None:
+    """Warn that ``method`` needs a connected graph but got ``n_components`` components."""
+    if n_components > 1:
+        warnings.warn(
+            f"{method}: the relation graph is not connected ({n_components} connected "
+            "components); the bottom eigenspace is degenerate and the embedding mixes components",
+            DisconnectedGraphWarning,
+            stacklevel=stacklevel,
+        )
