@@ -21,11 +21,21 @@ __all__ = [
     "check_relation",
     "check_compatible",
     "check_same_shape",
+    "check_same_dtype",
+    "check_choice",
+    "check_divisible",
     "check_scalar",
     "check_int",
     "check_n_components",
     "check_labels",
+    "check_shape",
     "warn_if_disconnected",
+    "check_symmetric_matrix",
+    "check_bool",
+    "check_same_rows",
+    "check_tensor",
+    "check_nonnegative",
+    "check_same_device",
 ]
 
 
@@ -169,6 +179,29 @@ def check_same_shape(a: torch.Tensor, b: torch.Tensor, a_name: str, b_name: str)
         )
 
 
+def check_same_dtype(a: torch.Tensor, b: torch.Tensor, a_name: str, b_name: str) -> None:
+    """Check that two tensors have the same dtype (torch would fail later with a vaguer error)."""
+    if a.dtype != b.dtype:
+        raise TypeError(
+            f"{a_name} and {b_name} must have the same dtype, got {a.dtype} and {b.dtype}"
+        )
+
+
+def check_choice(value: object, name: str, choices: tuple[str, ...]) -> str:
+    """Check that ``value`` is one of the strings in ``choices``."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string among {choices}, got {_describe(value)}")
+    if value not in choices:
+        raise InvalidInputError(f"{name} must be one of {choices}, got {value!r}")
+    return value
+
+
+def check_divisible(n: int, divisor: int, n_name: str, divisor_name: str) -> None:
+    """Check that the count ``n`` splits into ``divisor`` equal parts."""
+    if n % divisor != 0:
+        raise InvalidInputError(f"{n_name} = {n} must be divisible by {divisor_name} = {divisor}")
+
+
 def check_scalar(
     value: object,
     name: str,
@@ -229,6 +262,15 @@ def check_labels(labels: object, name: str = "labels") -> torch.Tensor:
     return labels
 
 
+def check_shape(shape: object, name: str = "shape") -> tuple[int, ...]:
+    """Check a non-empty tuple (or list) of positive integers, e.g. the (N, K) of an embedding."""
+    if not isinstance(shape, (tuple, list, torch.Size)):
+        raise TypeError(f"{name} must be a tuple of positive ints, got {_describe(shape)}")
+    if len(shape) == 0:
+        raise InvalidInputError(f"{name} must have at least one dimension, got {shape!r}")
+    return tuple(check_int(n, f"{name}[{i}]", low=1) for i, n in enumerate(shape))
+
+
 def warn_if_disconnected(n_components: int, method: str, stacklevel: int = 3) -> None:
     """Warn that ``method`` needs a connected graph but got ``n_components`` components."""
     if n_components > 1:
@@ -237,4 +279,76 @@ def warn_if_disconnected(n_components: int, method: str, stacklevel: int = 3) ->
             "components); the bottom eigenspace is degenerate and the embedding mixes components",
             DisconnectedGraphWarning,
             stacklevel=stacklevel,
+        )
+
+
+def check_symmetric_matrix(A: object, name: str = "A", *, rtol: float = 1e-10) -> torch.Tensor:
+    """Check that ``A`` is a square, finite, floating matrix that is symmetric up to ``rtol``.
+
+    Symmetry is judged as max|A - A^T| <= rtol * max|A|: products such as X^T L X are symmetric
+    in exact arithmetic but not bitwise, so an exact test would reject them.
+
+    Returns
+    -------
+    torch.Tensor
+        The exactly symmetric (A + A^T) / 2, so that a solver reading one triangle and one
+        reading the other see the same matrix.
+    """
+    A = check_embedding(A, name)
+    if A.shape[0] != A.shape[1]:
+        raise InvalidInputError(f"{name} must be square of shape (N, N), got {tuple(A.shape)}")
+    asym = float((A - A.mT).abs().max())
+    scale = float(A.abs().max())
+    if asym > rtol * scale:
+        raise InvalidInputError(
+            f"{name} must be symmetric: max|{name} - {name}.T| = {asym:.3g} exceeds "
+            f"{rtol:g} * max|{name}| = {rtol * scale:.3g}"
+        )
+    return (A + A.mT) / 2
+
+
+def check_bool(value: object, name: str) -> bool:
+    """Check that a flag is a real ``bool`` (not 0/1 or a string, which would read as truthy)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, got {_describe(value)}")
+    return value
+
+
+def check_same_rows(a: torch.Tensor, b: torch.Tensor, a_name: str, b_name: str) -> None:
+    """Check that two sample matrices pair up row by row (same N) and live on one device."""
+    if a.shape[0] != b.shape[0]:
+        raise InvalidInputError(
+            f"{a_name} and {b_name} must have the same number of rows (samples), got "
+            f"{a.shape[0]} and {b.shape[0]}"
+        )
+    check_same_device(a, b, a_name, b_name)
+
+
+def check_tensor(x: object, name: str) -> torch.Tensor:
+    """Check that ``x`` is a dense, finite, floating tensor of any shape (scalars included)."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {_describe(x)}")
+    if x.is_sparse:
+        raise TypeError(f"{name} must be a dense tensor, got a sparse tensor")
+    if not x.dtype.is_floating_point:
+        raise TypeError(f"{name} must have a floating dtype (float32 or float64), got {x.dtype}")
+    if not bool(torch.isfinite(x).all()):
+        n_bad = int((~torch.isfinite(x)).sum())
+        raise InvalidInputError(f"{name} must be finite, got {n_bad} NaN or inf entries")
+    return x
+
+
+def check_nonnegative(x: torch.Tensor, name: str) -> None:
+    """Check that every entry of ``x`` is >= 0 (distances, degrees, weights)."""
+    if bool((x < 0).any()):
+        raise InvalidInputError(
+            f"{name} must be non-negative, got a minimum entry {float(x.min()):.3g}"
+        )
+
+
+def check_same_device(a: torch.Tensor, b: torch.Tensor, a_name: str, b_name: str) -> None:
+    """Check that two tensors that are combined elementwise live on one device."""
+    if a.device != b.device:
+        raise InvalidInputError(
+            f"{a_name} is on {a.device} but {b_name} is on {b.device}; move them to one device"
         )

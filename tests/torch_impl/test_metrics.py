@@ -1,0 +1,213 @@
+"""Subspace, rank and error metrics: exact small cases, scipy oracles and properties."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.linalg
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from torch_impl.metrics import (
+    effective_rank,
+    numerical_rank,
+    principal_angles,
+    projector_distance,
+    relative_error,
+    subspace_distance,
+)
+from torch_impl.validation import InvalidInputError
+
+PROPERTY = settings(max_examples=30, deadline=None, derandomize=True)
+
+
+def _gaussian(rng: np.random.Generator, *shape: int) -> torch.Tensor:
+    return torch.from_numpy(rng.standard_normal(shape))
+
+
+def _plane_pair(t: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """span(e1, e2) and span(e1, cos t e2 + sin t e3) in R^3: principal angles (0, t)."""
+    A = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
+    B = torch.tensor([[1.0, 0.0], [0.0, math.cos(t)], [0.0, math.sin(t)]], dtype=torch.float64)
+    return A, B
+
+
+# --------------------------------------------------------------------------- principal angles
+@pytest.mark.parametrize("t", [0.3, 1.2, math.pi / 2])
+def test_angles_between_known_planes(t):
+    A, B = _plane_pair(t)
+    torch.testing.assert_close(
+        principal_angles(A, B), torch.tensor([0.0, t], dtype=torch.float64), rtol=0, atol=1e-15
+    )
+    assert subspace_distance(A, B) == pytest.approx(t, abs=1e-15)
+
+
+@pytest.mark.parametrize("t", [1e-6, 1e-10, 1e-14])
+def test_tiny_angles_keep_relative_accuracy(t):
+    # arccos(cos t) would return 0 for t < 1e-8: the sine branch must resolve it.
+    A, B = _plane_pair(t)
+    assert subspace_distance(A, B) == pytest.approx(t, rel=1e-6)
+
+
+def test_unequal_dimensions_measure_containment():
+    rng = np.random.default_rng(0)
+    A = _gaussian(rng, 10, 4)
+    B = A @ _gaussian(rng, 4, 2)  # span(B) inside span(A)
+    angles = principal_angles(A, B)
+    assert angles.shape == (2,)
+    torch.testing.assert_close(angles, torch.zeros(2, dtype=torch.float64), rtol=0, atol=1e-14)
+    assert projector_distance(A, B) == pytest.approx(math.sqrt(2), rel=1e-12)
+    assert projector_distance(A, B, norm="spectral") == 1.0
+
+
+def test_principal_angles_match_scipy():
+    rng = np.random.default_rng(1)
+    A, B = _gaussian(rng, 20, 3), _gaussian(rng, 20, 5)
+    expected = np.sort(scipy.linalg.subspace_angles(A.numpy(), B.numpy()))
+    np.testing.assert_allclose(principal_angles(A, B).numpy(), expected, rtol=1e-12, atol=1e-14)
+
+
+def test_projector_distances_match_dense_projectors():
+    rng = np.random.default_rng(2)
+    A, B = _gaussian(rng, 15, 3), _gaussian(rng, 15, 3)
+    Qa, Qb = np.linalg.qr(A.numpy())[0], np.linalg.qr(B.numpy())[0]
+    diff = Qa @ Qa.T - Qb @ Qb.T
+    assert projector_distance(A, B) == pytest.approx(np.linalg.norm(diff, "fro"), rel=1e-12)
+    spectral = projector_distance(A, B, norm="spectral")
+    assert spectral == pytest.approx(np.linalg.norm(diff, 2), rel=1e-12)
+    assert spectral == pytest.approx(math.sin(subspace_distance(A, B)), rel=1e-12)
+
+
+@st.composite
+def _subspace_pair(draw, equal_dims: bool):
+    n = draw(st.integers(3, 12))
+    p = draw(st.integers(1, n))
+    q = p if equal_dims else draw(st.integers(1, n))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    return rng, _gaussian(rng, n, p), _gaussian(rng, n, q)
+
+
+@PROPERTY
+@given(_subspace_pair(equal_dims=False))
+def test_angles_are_sorted_and_in_range(pair):
+    _, A, B = pair
+    angles = principal_angles(A, B)
+    assert angles.shape == (min(A.shape[1], B.shape[1]),)
+    assert (angles >= 0).all()
+    assert (angles <= math.pi / 2).all()
+    assert (angles.diff() >= 0).all()
+
+
+@PROPERTY
+@given(_subspace_pair(equal_dims=True))
+def test_angles_are_symmetric_for_equal_dims(pair):
+    _, A, B = pair
+    torch.testing.assert_close(principal_angles(A, B), principal_angles(B, A), rtol=0, atol=1e-12)
+    assert projector_distance(A, B) == pytest.approx(projector_distance(B, A), abs=1e-12)
+
+
+@PROPERTY
+@given(_subspace_pair(equal_dims=False))
+def test_angles_ignore_the_choice_of_basis(pair):
+    rng, A, B = pair
+    # A well-conditioned change of basis: orthogonal times a diagonal in [1, 2].
+    Q = torch.from_numpy(scipy.linalg.qr(rng.standard_normal((A.shape[1],) * 2))[0])
+    R = Q * torch.from_numpy(1 + rng.random(A.shape[1]))
+    torch.testing.assert_close(
+        principal_angles(A @ R, B), principal_angles(A, B), rtol=0, atol=1e-9
+    )
+
+
+def test_rank_deficient_basis_is_rejected():
+    A = torch.ones(5, 2, dtype=torch.float64)
+    with pytest.raises(InvalidInputError, match="A must have linearly independent columns"):
+        principal_angles(A, torch.eye(5, 2, dtype=torch.float64))
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "match"),
+    [
+        ((torch.eye(4, 2), torch.eye(3, 2)), {}, InvalidInputError, "same number of rows"),
+        ((torch.eye(4, 2), torch.eye(4, 2)), {"norm": "nuc"}, InvalidInputError, "norm must be"),
+        ((torch.eye(4, 2, dtype=torch.int64), torch.eye(4, 2)), {}, TypeError, "A must have a"),
+        ((torch.ones(4), torch.eye(4, 2)), {}, InvalidInputError, "A must be 2-D"),
+    ],
+)
+def test_projector_distance_bad_input(args, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        projector_distance(*args, **kwargs)
+
+
+# --------------------------------------------------------------------------- ranks
+def _with_singular_values(s, n: int = 20, k: int = 8, seed: int = 3) -> torch.Tensor:
+    rng = np.random.default_rng(seed)
+    U = np.linalg.qr(rng.standard_normal((n, k)))[0]
+    V = np.linalg.qr(rng.standard_normal((k, k)))[0]
+    return torch.from_numpy(U @ np.diag(s) @ V.T)
+
+
+def test_numerical_rank_tolerances():
+    A = _with_singular_values([1.0, 1e-3, 1e-6, 1e-9, 0, 0, 0, 0])
+    # Default rtol = max(N, K) eps = 20 * 2.2e-16: every designed singular value counts.
+    assert numerical_rank(A) == 4
+    assert numerical_rank(A, rtol=1e-4) == 2
+    assert numerical_rank(A, atol=1e-7) == 3  # a positive atol alone sets rtol to 0
+    assert numerical_rank(A, rtol=1e-2, atol=1e-7) == 1  # the larger threshold wins
+    assert numerical_rank(torch.zeros(3, 2, dtype=torch.float64)) == 0
+
+
+def test_numerical_rank_uses_the_input_dtype_epsilon():
+    rng = np.random.default_rng(4)
+    low_rank = rng.standard_normal((30, 3)) @ rng.standard_normal((3, 10))
+    # float32 rounding leaves singular values ~1e-7 s_max that float64's eps would count.
+    assert numerical_rank(torch.from_numpy(low_rank).float()) == 3
+    assert numerical_rank(torch.from_numpy(low_rank)) == 3
+
+
+def test_effective_rank_exact_cases():
+    assert effective_rank(torch.eye(5, dtype=torch.float64)) == pytest.approx(5.0, rel=1e-14)
+    assert effective_rank(torch.ones(4, 3, dtype=torch.float64)) == pytest.approx(1.0, rel=1e-12)
+    two = torch.diag(torch.tensor([3.0, 3.0, 0.0], dtype=torch.float64))
+    assert effective_rank(two) == pytest.approx(2.0, rel=1e-14)
+    with pytest.raises(InvalidInputError, match="zero matrix"):
+        effective_rank(torch.zeros(2, 2))
+
+
+@PROPERTY
+@given(st.integers(1, 10), st.integers(1, 10), st.integers(0, 2**32 - 1))
+def test_effective_rank_bounds_and_scale_invariance(n, k, seed):
+    A = _gaussian(np.random.default_rng(seed), n, k)
+    erank = effective_rank(A)
+    assert 1.0 - 1e-12 <= erank <= min(n, k) + 1e-12
+    assert effective_rank(7.5 * A) == pytest.approx(erank, rel=1e-12)
+
+
+# --------------------------------------------------------------------------- relative error
+def test_relative_error_exact_cases():
+    expected = torch.tensor([3.0, 4.0], dtype=torch.float64)
+    actual = torch.tensor([3.0, 4.5], dtype=torch.float64)
+    assert relative_error(actual, expected) == pytest.approx(0.1, rel=1e-15)
+    assert relative_error(actual, expected, scale=2.0) == pytest.approx(0.25, rel=1e-15)
+    assert relative_error(expected, expected) == 0.0
+    # expected = 0: the scale falls back to float64's tiny, finite but huge.
+    zero = torch.zeros(2, dtype=torch.float64)
+    assert relative_error(actual, zero) == pytest.approx(
+        float(actual.norm()) / torch.finfo(torch.float64).tiny
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "match"),
+    [
+        ((torch.ones(2), torch.ones(3)), {}, InvalidInputError, "same shape"),
+        ((torch.ones(2), torch.ones(2)), {"scale": 0.0}, InvalidInputError, "scale must be > 0"),
+        ((torch.ones(2), torch.tensor([1.0, float("nan")])), {}, InvalidInputError, "expected"),
+        ((torch.ones(2, dtype=torch.int64), torch.ones(2)), {}, TypeError, "actual must have"),
+    ],
+)
+def test_relative_error_bad_input(args, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        relative_error(*args, **kwargs)
