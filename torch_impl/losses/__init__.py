@@ -1,0 +1,44 @@
+"""SSL losses of BL22 Sec. 2 (VICReg, SimCLR, BarlowTwins), the GA23 criteria, and the reference
+codebases' conventions. Each loss matches the paper's PyTorch snippet (seed 000) exactly.
+"""
+
+from torch_impl.losses.barlow_twins import barlow_twins_loss, barlow_twins_loss_from_relation
+from torch_impl.losses.conventions import (
+    BARLOW_TWINS_CONVENTIONS,
+    VICREG_CONVENTIONS,
+    barlow_twins_loss_convention,
+    branches_from_views,
+    vicreg_loss_convention,
+)
+from torch_impl.losses.criteria import (
+    dimension_contrastive_criterion,
+    regularization_criterion,
+    sample_contrastive_criterion,
+)
+from torch_impl.losses.simclr import simclr_loss
+from torch_impl.losses.vicreg import (
+    VICRegTerms,
+    vicreg_hinge_arguments,
+    vicreg_loss,
+    vicreg_smooth_part,
+    vicreg_terms,
+)
+
+__all__ = [
+    "VICRegTerms",
+    "vicreg_terms",
+    "vicreg_loss",
+    "vicreg_hinge_arguments",
+    "vicreg_smooth_part",
+    "simclr_loss",
+    "barlow_twins_loss",
+    "barlow_twins_loss_from_relation",
+    "sample_contrastive_criterion",
+    "dimension_contrastive_criterion",
+    "regularization_criterion",
+    "VICREG_CONVENTIONS",
+    "BARLOW_TWINS_CONVENTIONS",
+    "vicreg_loss_convention",
+    "barlow_twins_loss_convention",
+    "branches_from_views",
+]
