@@ -1,0 +1,114 @@
+"""derivations.base, in the sympy style: small exact cases, bare asserts."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+import torch
+
+from derivations.base import (
+    Derivation,
+    check_residual,
+    lambdify_torch,
+    matrix_identity,
+    symbolic_matrix,
+    symmetric_relation,
+)
+
+x, y = sp.symbols("x y", real=True)
+p = sp.Symbol("p", positive=True)
+
+
+def test_check_residual_zero_by_expand():
+    check = check_residual((x + y) ** 2 - x**2 - 2 * x * y - y**2)
+    assert check.status == "zero"
+    assert check.method == "doit + expand"
+
+
+def test_check_residual_zero_needs_simplify():
+    assert check_residual(sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1).method == (
+        "doit + expand + simplify")
+
+
+def test_check_residual_nonzero_gives_a_witness():
+    check = check_residual((x + 1) ** 2 - x**2 - 1)
+    assert check.status == "nonzero"
+    assert sp.sympify(check.witness["x"]) != 0
+
+
+def test_spot_check_respects_assumptions():
+    # sqrt(p^2) - p is zero for positive p: a negative sample would wrongly disprove it.
+    assert check_residual(sp.sqrt(p**2) - p).holds
+
+
+def test_check_residual_undecided_is_not_holds():
+    q = sp.Symbol("q", positive=True)
+    # True for q > 0, but not simplified to 0 by sympy; spot checks all vanish.
+    residual = sp.log(q**2) - 2 * sp.log(q)
+    check = check_residual(residual)
+    assert check.status in ("zero", "undecided")
+    assert check.holds is (check.status == "zero")
+
+
+def test_matrix_residual():
+    Z = symbolic_matrix("z", 2, 2, real=True)
+    assert check_residual((Z * Z.T).T - Z * Z.T).holds
+    assert not check_residual(Z * Z.T - Z.T * Z).holds
+
+
+def test_symbolic_matrix_names_and_assumptions():
+    Z = symbolic_matrix("z", 2, 3, real=True)
+    assert Z.shape == (2, 3)
+    assert Z[1, 2] == sp.Symbol("z_1_2", real=True)
+
+
+def test_symmetric_relation():
+    G = symmetric_relation("g", 3)
+    assert G == G.T
+    assert all(G[i, i] == 0 for i in range(3))
+    assert G[0, 2].is_nonnegative
+    path = symmetric_relation("g", 3, [[0, 1, 0], [1, 0, 1], [0, 1, 0]], binary=True)
+    assert path == sp.Matrix([[0, 1, 0], [1, 0, 1], [0, 1, 0]])
+
+
+def test_symmetric_relation_rejects_bad_pattern():
+    with pytest.raises(ValueError, match="symmetric"):
+        symmetric_relation("g", 2, [[0, 1], [0, 0]])
+
+
+def test_matrix_identity_symbolic_and_explicit_sizes():
+    n, k = sp.symbols("n k", integer=True, positive=True)
+    Z, L = sp.MatrixSymbol("Z", n, k), sp.MatrixSymbol("L", n, n)
+    transpose = matrix_identity((Z.T * L * Z).T, Z.T * L.T * Z, "transpose", sizes={n: [2]})
+    assert [d.holds for d in transpose] == [True, True]
+    cyclic = matrix_identity(sp.Trace(Z.T * L * Z), sp.Trace(L * Z * Z.T), "cyclic",
+                             sizes={n: [1, 3], k: [2]}, symbolic_size=False)
+    assert [d.statement for d in cyclic] == ["cyclic (n=1, k=2)", "cyclic (n=3, k=2)"]
+    assert all(d.holds for d in cyclic)
+    wrong = matrix_identity(sp.Trace(Z.T * L * Z), sp.Trace(Z * Z.T), "wrong",
+                            sizes={n: [2], k: [1]}, symbolic_size=False)
+    assert [d.check().status for d in wrong] == ["nonzero"]
+
+
+def test_lambdify_torch_scalar_and_matrix():
+    f = lambdify_torch(sp.exp(x) * y, [x, y])
+    t = torch.tensor([0.0, 1.0], dtype=torch.float64)
+    assert torch.allclose(f(t, 2 * t), torch.tensor([0.0, 2 * torch.e], dtype=torch.float64))
+    m = lambdify_torch(sp.Matrix([[x, 1], [0, x * y]]), [x, y])
+    assert m(torch.tensor(3.0), torch.tensor(2.0)).tolist() == [[3.0, 1.0], [0.0, 6.0]]
+
+
+def test_lambdify_torch_matrix_symbols():
+    n = sp.Symbol("n", integer=True, positive=True)
+    Z = sp.MatrixSymbol("Z", n, 2)
+    f = lambdify_torch(sp.Trace(Z.T * Z), [Z])
+    Zt = torch.arange(6.0).reshape(3, 2)
+    assert float(f(Zt)) == float((Zt**2).sum())
+
+
+def test_derivation_closed_form():
+    d = Derivation("square", x**2 - x * x, closed_form=2 * x, closed_form_symbols=[x])
+    assert d.holds
+    assert float(d.closed_form_torch()(torch.tensor(1.5))) == 3.0
+    with pytest.raises(ValueError, match="no closed form"):
+        Derivation("none", x - x).closed_form_torch()

@@ -1,0 +1,86 @@
+"""Tiny claim modules for the engine's tests, and running the audit on them in tmp_path."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+HEADER = """\
+import sympy as sp
+from hypothesis import strategies as st
+from derivations.base import Derivation
+from verify import Claim, Measurement
+"""
+
+
+def claim_source(claim_id: str, body: str, **fields: object) -> str:
+    """A claim module: HEADER, ``claim = Claim(...)`` with defaults, then ``body``."""
+    decl = {"id": claim_id, "paper": claim_id.split("-")[0], "source": "Eq. 1",
+            "statement": f"statement of {claim_id}", "provenance": "DERIVED",
+            "paper_asserts": "something", "tolerance": 1e-9, **fields}
+    args = ", ".join(f"{k}={v!r}" for k, v in decl.items())
+    return HEADER + f"claim = Claim({args})\n" + textwrap.dedent(body)
+
+
+TRUE_BODY = """
+@claim.symbolic
+def _():
+    a, b = sp.symbols("a b", real=True)
+    return Derivation("binomial", (a + b) ** 2 - (a**2 + 2 * a * b + b**2))
+
+@claim.numeric(a=st.floats(-10, 10), b=st.floats(-10, 10))
+def _(a, b):
+    return abs((a + b) ** 2 - (a * a + 2 * a * b + b * b)) / max(1.0, (a + b) ** 2)
+"""
+
+# A wrong constant: 3ab instead of 2ab.
+FALSE_BODY = """
+@claim.symbolic
+def _():
+    a, b = sp.symbols("a b", real=True)
+    return Derivation("binomial", (a + b) ** 2 - (a**2 + 3 * a * b + b**2))
+
+@claim.numeric(a=st.integers(-10, 10), b=st.integers(-10, 10))
+def _(a, b):
+    return float(abs((a + b) ** 2 - (a * a + 3 * a * b + b * b)))
+"""
+
+RAISING_BODY = """
+@claim.numeric(n=st.integers(0, 5))
+def _(n):
+    raise RuntimeError("boom in the check")
+"""
+
+NOT_CONVERGED_BODY = """
+class NotConverged(Exception):
+    pass
+
+@claim.numeric(n=st.integers(0, 5))
+def _(n):
+    raise NotConverged("gradient norm 1e-2 after 100 iterations")
+"""
+
+
+def audit(tmp_path: Path, *args: str, report: str = "report") -> tuple[int, dict | None, str]:
+    """Run ``python -m verify`` on ``tmp_path/claims``; return (exit code, claims.json, output)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get(
+        "PYTHONPATH", "")])}
+    for var in ("SSL_AUDIT_PROFILE", "SSL_AUDIT_SEED", "SSL_AUDIT_DEVICE", "SSL_AUDIT_STAGING"):
+        env.pop(var, None)
+    cmd = [sys.executable, "-m", "verify", "claims", "--profile", "quick", "--device", "cpu",
+           "--report-dir", report, *args]
+    proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    path = tmp_path / report / "claims.json"
+    doc = json.loads(path.read_text()) if path.exists() else None
+    return proc.returncode, doc, proc.stdout + proc.stderr
+
+
+def by_id(doc: dict) -> dict[str, dict]:
+    return {c["id"]: c for c in doc["claims"]}

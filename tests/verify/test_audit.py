@@ -1,0 +1,139 @@
+"""End-to-end: tiny claim modules audited by ``python -m verify`` / plain pytest in tmp_path."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+from tests.verify.helpers import (
+    FALSE_BODY,
+    NOT_CONVERGED_BODY,
+    RAISING_BODY,
+    ROOT,
+    TRUE_BODY,
+    audit,
+    by_id,
+    claim_source,
+)
+
+
+def test_mixed_run_reports_every_verdict_and_goes_on(tmp_path, claims_dir):
+    claims_dir("true", claim_source("T-C1", TRUE_BODY))
+    claims_dir("false", claim_source("T-C2", FALSE_BODY))
+    claims_dir("raises", claim_source("T-C3", RAISING_BODY))
+    claims_dir("fit", claim_source("T-C4", NOT_CONVERGED_BODY))
+    claims_dir("known_false", claim_source("T-C5", FALSE_BODY, expected="FAILS"))
+    claims_dir("malformed", claim_source("T-C6", TRUE_BODY, provenance="PAPER"))
+    code, doc, out = audit(tmp_path)
+    assert code == 2, out  # an ERROR (and a module that failed to load)
+    claims = by_id(doc)
+    assert {k: c["verdict"] for k, c in claims.items()} == {
+        "T-C1": "HOLDS", "T-C2": "FAILS", "T-C3": "ERROR", "T-C4": "NOT_CONVERGED",
+        "T-C5": "FAILS"}
+    assert [c["matches_expected"] for c in claims.values()] == [True, False, False, False, True]
+    assert claims["T-C2"]["numeric"]["counterexample"] == {"a": 1, "b": 1}
+    assert claims["T-C2"]["symbolic"]["residual"] == "-a*b"
+    assert "RuntimeError: boom in the check" in claims["T-C3"]["numeric"]["message"]
+    [error] = doc["collection_errors"]
+    assert error["module"].endswith("test_malformed.py")
+    assert "claim field 'provenance'" in error["message"]
+    md = (tmp_path / "report" / "claims.md").read_text()
+    assert "## T-C2: FAILS (expected HOLDS)" in md
+    assert "## T-C1" not in md
+    assert "T-C2" in out  # the terminal summary
+    assert "differ from expected" in out
+
+
+def test_exit_status_zero_when_failures_are_expected(tmp_path, claims_dir):
+    claims_dir("true", claim_source("T-C1", TRUE_BODY))
+    claims_dir("false", claim_source("T-C2", FALSE_BODY))
+    claims_dir("known_false", claim_source("T-C5", FALSE_BODY, expected="FAILS"))
+    code, doc, out = audit(tmp_path, "-k", "T-C1 or T-C5")
+    assert code == 0, out
+    assert sorted(by_id(doc)) == ["T-C1", "T-C5"]  # a -k run reports what it ran
+    code, _, out = audit(tmp_path, "-k", "nothing-matches")
+    assert code == 2
+    assert "no claim selected" in out
+
+
+def _comparable(doc: dict) -> list[dict]:
+    """The claims without timings."""
+    text = json.dumps(doc["claims"], sort_keys=True)
+    return json.loads(re.sub(r'"seconds": [0-9.e-]+', '"seconds": 0', text))
+
+
+def test_same_seed_same_report_with_or_without_workers(tmp_path, claims_dir):
+    claims_dir("true", claim_source("T-C1", TRUE_BODY))
+    claims_dir("false", claim_source("T-C2", FALSE_BODY))
+    _, first, _ = audit(tmp_path, "--seed", "3", report="a")
+    code, second, out = audit(tmp_path, "--seed", "3", "--workers", "2", report="b")
+    assert code == 1, out  # T-C2 is expected to hold but fails
+    assert _comparable(first) == _comparable(second)
+    assert first["run"]["seed"] == 3
+
+
+def test_killed_run_leaves_previous_report_intact(tmp_path, claims_dir):
+    claims_dir("true", claim_source("T-C1", TRUE_BODY))
+    code, _, out = audit(tmp_path)
+    assert code == 0, out
+    before = {p.name: p.read_bytes() for p in (tmp_path / "report").glob("claims.*")}
+    started = tmp_path / "started"
+    claims_dir("slow", claim_source("T-C9", f"""
+        import pathlib, time
+        @claim.numeric(n=st.integers(0, 3))
+        def _(n):
+            pathlib.Path({str(started)!r}).touch()
+            time.sleep(120)
+            return 0.0
+        """))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "verify", "claims", "--profile", "quick",
+                             "--report-dir", "report"], cwd=tmp_path, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert started.exists()
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    after = {p.name: p.read_bytes() for p in (tmp_path / "report").glob("claims.*")}
+    assert after == before
+
+
+def test_plain_pytest_run_collects_claim_items_and_writes_the_report(tmp_path, claims_dir):
+    claims_dir("true", claim_source("T-C1", TRUE_BODY))
+    claims_dir("two", claim_source("T-C2", TRUE_BODY) + "other = claim\n"
+               + "from verify import Claim as _C\nclaim2 = _C(id='T-C3', paper='T', source='s', "
+               "statement='s', provenance='TEXT', paper_asserts='p', tolerance=1.0)\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "verify.plugin", "-v",
+                           "-p", "no:cacheprovider", "--continue-on-collection-errors", "claims",
+                           "--report-dir", "out"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert "test_true.py::T-C1::symbolic PASSED" in proc.stdout
+    assert "test_true.py::T-C1::numeric PASSED" in proc.stdout
+    assert "declares 2 claims (T-C2, T-C3)" in proc.stdout
+    doc = json.loads((tmp_path / "out" / "claims.json").read_text())
+    assert [c["id"] for c in doc["claims"]] == ["T-C1"]
+    assert not list((tmp_path / "out").glob(".tmp*"))
+
+
+def test_readme_example_shows_up_in_the_next_report(tmp_path, claims_dir):
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Adding a claim", 1)[1]
+    example = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    claim_id = re.search(r'id="([^"]+)"', example).group(1)
+    claims_dir("readme_example", example)
+    code, doc, out = audit(tmp_path)
+    assert code == 0, out
+    [claim] = doc["claims"]
+    assert (claim["id"], claim["verdict"]) == (claim_id, "HOLDS")
+    assert (claim["symbolic"]["verdict"], claim["numeric"]["verdict"]) == ("HOLDS", "HOLDS")

@@ -1,0 +1,23 @@
+"""verify: the claims-audit engine of ssl-spectral-audit.
+
+A claim is declared in its own test module with :class:`Claim`; the pytest plugin
+(:mod:`verify.plugin`) runs its symbolic and numeric checks and writes ``reports/``.
+Claim code may read the run's settings with :func:`profile`, :func:`seed` and :func:`device`.
+"""
+
+from verify.claim import Claim, ClaimDeclarationError, Measurement, Trial
+from verify.profiles import device, profile, seed
+from verify.verdict import Verdict
+
+__all__ = [
+    "Claim",
+    "ClaimDeclarationError",
+    "Measurement",
+    "Trial",
+    "Verdict",
+    "device",
+    "profile",
+    "seed",
+]
+
+__version__ = "0.1.0"

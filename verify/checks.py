@@ -1,0 +1,198 @@
+"""Running a claim's checks and turning what happens into a :class:`CheckOutcome`.
+
+Nothing raised by a check escapes from here (except KeyboardInterrupt and the like): a crash
+becomes ERROR, an optimiser's ``NotConverged`` becomes NOT_CONVERGED, ``pytest.skip`` becomes
+SKIPPED, so one broken claim never stops the audit.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import traceback
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import seed as hypothesis_seed
+
+from verify import profiles
+from verify.claim import Claim, Measurement, Trial
+from verify.verdict import CheckOutcome, Verdict
+
+__all__ = ["run_symbolic", "run_numeric", "is_not_converged", "error_summary"]
+
+
+def is_not_converged(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it was raised from) is ``torch_impl.fit.NotConverged``.
+
+    Matched by class name so the engine does not import the fitting code.
+    """
+    while exc is not None:
+        if any(cls.__name__ == "NotConverged" for cls in type(exc).__mro__):
+            return True
+        exc = exc.__cause__
+    return False
+
+
+def error_summary(exc: BaseException, frames: int = 4) -> str:
+    """``Type: message`` followed by the innermost ``frames`` frames of the traceback."""
+    head = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    stack = traceback.extract_tb(exc.__traceback__)[-frames:]
+    return head + "\n" + "".join(traceback.format_list(stack)).rstrip()
+
+
+def _crash(kind: str, exc: BaseException, started: float, **extra: Any) -> CheckOutcome:
+    verdict = Verdict.NOT_CONVERGED if is_not_converged(exc) else Verdict.ERROR
+    return CheckOutcome(kind, verdict, time.perf_counter() - started,
+                        message=error_summary(exc), **extra)
+
+
+def run_symbolic(claim: Claim) -> CheckOutcome:
+    """Run the symbolic check: every returned derivation's residual must simplify to zero."""
+    # Imported here so that declaring claims does not pull in sympy before it is needed.
+    from derivations.base import Derivation
+
+    started = time.perf_counter()
+    try:
+        result = claim.symbolic_check()
+        derivations = [result] if isinstance(result, Derivation) else list(result)
+        if not derivations or not all(isinstance(d, Derivation) for d in derivations):
+            raise TypeError("a symbolic check must return a Derivation or a non-empty list of "
+                            f"them, got {result!r:.200}")
+        checks = [(d, d.check()) for d in derivations]
+    except pytest.skip.Exception as exc:
+        return CheckOutcome("symbolic", Verdict.SKIPPED, time.perf_counter() - started,
+                            message=str(exc.msg))
+    except Exception as exc:
+        return _crash("symbolic", exc, started)
+    seconds = time.perf_counter() - started
+    failed = [(d, c) for d, c in checks if not c.holds]
+    if not failed:
+        return CheckOutcome("symbolic", Verdict.HOLDS, seconds, residual="0",
+                            message="; ".join(dict.fromkeys(c.method for _, c in checks)))
+    derivation, check = failed[0]
+    return CheckOutcome(
+        "symbolic", Verdict.FAILS, seconds,
+        residual=check.residual_text(),
+        message=f"{derivation.statement}: {check.method}",
+        counterexample=check.witness,
+    )
+
+
+class _ToleranceExceeded(AssertionError):
+    """Raised inside a trial so that hypothesis shrinks towards a minimal failing example."""
+
+
+def _is_bad(m: Measurement, tolerance: float) -> bool:
+    return not (m.error <= tolerance)  # NaN compares False: a NaN error fails the claim
+
+
+def _measurements(trials: list[Trial]) -> dict[str, dict[str, float]]:
+    table: dict[str, dict[str, float]] = {}
+    for trial in trials:
+        for key, value in trial.measurement.extra.items():
+            row = table.setdefault(key, {"min": value, "max": value})
+            row["min"], row["max"] = min(row["min"], value), max(row["max"], value)
+    return table
+
+
+def _worst(trials: Iterable[Trial]) -> float | None:
+    errors = [t.error for t in trials]
+    if not errors:
+        return None
+    return math.inf if any(math.isnan(e) for e in errors) else max(errors)
+
+
+def run_numeric(claim: Claim, figures_dir=None) -> tuple[CheckOutcome, list[Trial]]:
+    """Run the numeric check under the active profile and seed.
+
+    Parameters
+    ----------
+    claim : Claim
+    figures_dir : pathlib.Path, optional
+        Where to save the claim's figures (none drawn when ``None``).
+
+    Returns
+    -------
+    outcome : CheckOutcome
+    trials : list of Trial
+        Every evaluated trial, in order (shrinking replays included).
+    """
+    from verify.figures import draw_figures
+
+    check = claim.numeric_check
+    profile = profiles.profile()
+    trial_count = (check.trials or {}).get(profile)
+    check_seed = profiles.check_seed(claim.id)
+    trials: list[Trial] = []
+    failing: list[Trial] = []
+    # The first exception a trial raises (crash, NotConverged, skip): hypothesis would shrink
+    # it like a failure, which costs many more (possibly long) trials and tells us nothing
+    # about the claim, so it is stored and the remaining examples are no-ops.
+    stop: list[BaseException] = []
+
+    def trial(**params: Any) -> None:
+        if stop:
+            return
+        try:
+            measurement = Measurement.coerce(check.fn(**params))
+        except (Exception, pytest.skip.Exception) as exc:
+            stop.append(exc)
+            return
+        record = Trial(dict(params), measurement)
+        trials.append(record)
+        if _is_bad(measurement, claim.tolerance):
+            failing.append(record)
+            raise _ToleranceExceeded(f"error {measurement.error:.3e} > {claim.tolerance:.1e}")
+
+    test = hypothesis_seed(check_seed)(
+        profiles.hypothesis_settings(profile, trial_count)(given(**check.strategies)(trial))
+    )
+    started = time.perf_counter()
+    common = {"tolerance": claim.tolerance, "seed": check_seed}
+    try:
+        test()
+    except _ToleranceExceeded:
+        pass
+    except Exception as exc:
+        # Hypothesis itself complained (flaky failure, unsatisfiable strategies...).
+        outcome = _crash("numeric", exc, started, trials=len(trials),
+                         worst_error=_worst(trials), **common)
+        return outcome, trials
+    if stop:
+        exc = stop[0]
+        if isinstance(exc, pytest.skip.Exception):
+            outcome = CheckOutcome("numeric", Verdict.SKIPPED, time.perf_counter() - started,
+                                   message=str(exc.msg), trials=len(trials), **common)
+            return outcome, trials
+        return _crash("numeric", exc, started, trials=len(trials),
+                      worst_error=_worst(trials), **common), trials
+    outcome = CheckOutcome(
+        "numeric", Verdict.FAILS if failing else Verdict.HOLDS, 0.0,
+        worst_error=_worst(trials), trials=len(trials),
+        measurements=_measurements(trials), **common,
+    )
+    if failing:
+        # Hypothesis replays the shrunk example last, so the last failing trial is it.
+        shrunk = failing[-1]
+        outcome.counterexample = dict(shrunk.params)
+        outcome.message = (f"error {shrunk.error:.3e} > tolerance {claim.tolerance:.1e} at "
+                           f"{_call(shrunk.params)}")
+        outcome.reproduce = (
+            f"python -m verify -k '{claim.id}' --profile {profile} --seed {profiles.seed()}"
+            f"  |  from {claim.module_name} import claim; claim.replay({_call(shrunk.params)})"
+        )
+    if figures_dir is not None and trials:
+        try:
+            outcome.figures = draw_figures(claim, trials, figures_dir)
+        except Exception as exc:
+            outcome.verdict = Verdict.ERROR
+            outcome.message = "a figure function raised: " + error_summary(exc)
+    outcome.seconds = time.perf_counter() - started
+    return outcome, trials
+
+
+def _call(params: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in params.items())

@@ -1,0 +1,109 @@
+"""Audit profiles, and the run settings (profile, seed, device) that claim code can read.
+
+The run settings travel in environment variables so that they reach claim modules at import
+time, pytest-xdist workers and subprocesses alike; the plugin sets them from its options.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+
+from hypothesis import HealthCheck, settings
+
+__all__ = [
+    "PROFILES",
+    "PROFILE_TRIALS",
+    "ENV_PROFILE",
+    "ENV_SEED",
+    "ENV_DEVICE",
+    "profile",
+    "seed",
+    "device_name",
+    "device",
+    "check_seed",
+    "hypothesis_settings",
+]
+
+ENV_PROFILE = "SSL_AUDIT_PROFILE"
+ENV_SEED = "SSL_AUDIT_SEED"
+ENV_DEVICE = "SSL_AUDIT_DEVICE"
+
+PROFILES = ("quick", "full")
+"""``quick``: what CI runs (few trials, small sizes). ``full``: the audit."""
+
+PROFILE_TRIALS = {"quick": 10, "full": 100}
+"""Default number of hypothesis examples per numeric check (a claim may override it)."""
+
+DEFAULT_PROFILE = "quick"
+DEFAULT_SEED = 0
+
+for _name in PROFILES:
+    settings.register_profile(
+        _name,
+        max_examples=PROFILE_TRIALS[_name],
+        # Trials may train a model: wall-clock deadlines only make such checks flaky.
+        deadline=None,
+        # A report must be reproducible: no example database replaying old failures, and
+        # generation driven by a seed (each claim sets one explicitly, see check_seed).
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        print_blob=False,
+    )
+
+
+def profile() -> str:
+    """The active profile, ``'quick'`` or ``'full'``: claims may choose their sizes by it.
+
+    Examples
+    --------
+    >>> n_max = 12 if profile() == "quick" else 200  # doctest: +SKIP
+    """
+    name = os.environ.get(ENV_PROFILE, DEFAULT_PROFILE)
+    if name not in PROFILES:
+        raise ValueError(f"{ENV_PROFILE}={name!r}: expected one of {', '.join(PROFILES)}")
+    return name
+
+
+def seed() -> int:
+    """The run seed (``--seed``); every claim's generation is derived from it."""
+    text = os.environ.get(ENV_SEED, str(DEFAULT_SEED))
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{ENV_SEED}={text!r}: expected an integer") from None
+
+
+def device_name() -> str:
+    """The requested device as given (``'auto'``, ``'cpu'``, ``'cuda'``, ``'cuda:1'``...)."""
+    return os.environ.get(ENV_DEVICE, "auto")
+
+
+def device():
+    """The torch device claims should compute on (``--device``; ``auto`` = CUDA when present).
+
+    Returns
+    -------
+    torch.device
+    """
+    # Imported here: the engine itself never needs torch, only claims that ask for a device.
+    from torch_impl.device import resolve_device
+
+    return resolve_device(device_name())
+
+
+def check_seed(claim_id: str, run_seed: int | None = None) -> int:
+    """The hypothesis seed of one claim's numeric check.
+
+    Derived from the run seed and the claim id (not its position in the run), so a claim's
+    trials do not change when other claims are added, removed or deselected.
+    """
+    run_seed = seed() if run_seed is None else run_seed
+    return run_seed * 2**32 + zlib.crc32(claim_id.encode())
+
+
+def hypothesis_settings(name: str | None = None, trials: int | None = None) -> settings:
+    """Hypothesis settings of profile ``name`` (default: the active one), ``trials`` examples."""
+    base = settings.get_profile(name or profile())
+    return base if trials is None else settings(base, max_examples=trials)
