@@ -164,10 +164,7 @@ def check_compatible(Z: torch.Tensor, G: torch.Tensor, z_name: str = "Z", g_name
             f"{g_name} must be ({Z.shape[0]}, {Z.shape[0]}) to match the N={Z.shape[0]} rows "
             f"of {z_name}, got {tuple(G.shape)}"
         )
-    if G.device != Z.device:
-        raise InvalidInputError(
-            f"{g_name} is on {G.device} but {z_name} is on {Z.device}; move them to one device"
-        )
+    check_same_device(G, Z, g_name, z_name)
 
 
 def check_same_shape(a: torch.Tensor, b: torch.Tensor, a_name: str, b_name: str) -> None:
