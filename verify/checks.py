@@ -81,6 +81,13 @@ def run_symbolic(claim: Claim) -> CheckOutcome:
     )
 
 
+SHRINK_TRIALS = 12
+"""How many new trials shrinking a counterexample may evaluate. Trials train models, so an
+unbounded shrink of an expensive failing claim would dominate the audit; past the budget,
+candidates that were not evaluated count as passing and the smallest failing trial actually
+evaluated is the counterexample reported (it always replays: it was measured)."""
+
+
 class _ToleranceExceeded(AssertionError):
     """Raised inside a trial so that hypothesis shrinks towards a minimal failing example."""
 
@@ -128,24 +135,48 @@ def run_numeric(claim: Claim, figures_dir=None) -> tuple[CheckOutcome, list[Tria
     check_seed = profiles.check_seed(claim.id)
     trials: list[Trial] = []
     failing: list[Trial] = []
-    # The first exception a trial raises (crash, NotConverged, skip): hypothesis would shrink
-    # it like a failure, which costs many more (possibly long) trials and tells us nothing
-    # about the claim, so it is stored and the remaining examples are no-ops.
+    # The first exception a trial raises (crash, NotConverged, skip) before any failure:
+    # hypothesis would shrink it like a failure, which costs many more (possibly long) trials
+    # and tells us nothing about the claim, so it is stored and the remaining examples are
+    # no-ops.
     stop: list[BaseException] = []
+    # Verdict of every evaluated parameter set: hypothesis replays examples (the shrunk one
+    # last), and a replay must give the same answer without training again.
+    seen: dict[str, bool] = {}
+    measured: dict[str, Trial] = {}
+    replayed: list[str] = []  # failing keys hypothesis replayed; its final replay is the shrunk one
+    shrink_budget = [SHRINK_TRIALS]
+
+    def _reject(record: Trial) -> None:
+        # One raise site: hypothesis tells failures apart by where they were raised, and a
+        # replay answered from ``seen`` must look like the original failure.
+        raise _ToleranceExceeded(f"error {record.error:.3e} > {claim.tolerance:.1e}")
 
     def trial(**params: Any) -> None:
-        if stop:
+        key = repr(sorted(params.items()))
+        if key in seen:
+            if seen[key]:
+                replayed.append(key)
+                _reject(measured[key])
             return
+        if stop or (failing and shrink_budget[0] <= 0):
+            return
+        if failing:
+            shrink_budget[0] -= 1
         try:
             measurement = Measurement.coerce(check.fn(**params))
         except (Exception, pytest.skip.Exception) as exc:
-            stop.append(exc)
+            seen[key] = False
+            if not failing:  # a crash while shrinking only rejects that candidate
+                stop.append(exc)
             return
         record = Trial(dict(params), measurement)
         trials.append(record)
-        if _is_bad(measurement, claim.tolerance):
+        measured[key] = record
+        seen[key] = _is_bad(measurement, claim.tolerance)
+        if seen[key]:
             failing.append(record)
-            raise _ToleranceExceeded(f"error {measurement.error:.3e} > {claim.tolerance:.1e}")
+            _reject(record)
 
     test = hypothesis_seed(check_seed)(
         profiles.hypothesis_settings(profile, trial_count)(given(**check.strategies)(trial))
@@ -175,8 +206,8 @@ def run_numeric(claim: Claim, figures_dir=None) -> tuple[CheckOutcome, list[Tria
         measurements=_measurements(trials), **common,
     )
     if failing:
-        # Hypothesis replays the shrunk example last, so the last failing trial is it.
-        shrunk = failing[-1]
+        # Hypothesis ends by replaying the smallest failing example it found.
+        shrunk = measured[replayed[-1]] if replayed else failing[-1]
         outcome.counterexample = dict(shrunk.params)
         outcome.message = (f"error {shrunk.error:.3e} > tolerance {claim.tolerance:.1e} at "
                            f"{_call(shrunk.params)}")

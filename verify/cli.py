@@ -8,6 +8,7 @@ was selected, or the command line was wrong.
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -38,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="only claims matching this pytest -k expression (e.g. BL22)")
     parser.add_argument("--report-dir", type=Path, default=Path("reports"),
                         help="where to write claims.md, claims.json, figures/ (default: reports)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads per process (default: 1; claims are small)")
     parser.add_argument("--workers", default="0",
                         help="pytest-xdist workers: a number or 'auto' (default: 0, in-process)")
     return parser
@@ -82,6 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"ssl-audit: error: --device: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    if args.threads < 1:
+        print("ssl-audit: error: --threads: expected a positive integer", file=sys.stderr)
+        return EXIT_ERROR
+    # An environment variable, so that pytest-xdist workers apply it too (plugin configure).
+    os.environ[profiles.ENV_THREADS] = str(args.threads)
     paths = args.paths or ["tests/claims"]
     missing = [p for p in paths if not Path(p.split("::")[0]).exists()]
     if missing:

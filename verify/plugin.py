@@ -83,6 +83,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if value is not None:
             os.environ[env] = str(value)
     profiles.profile()  # fail early on a bad $SSL_AUDIT_PROFILE
+    profiles.apply_threads()
     report_dir = Path(config.getoption("report_dir") or config.rootpath / "reports").resolve()
     if _is_worker(config):
         staging = Path(os.environ[ENV_STAGING])

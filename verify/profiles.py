@@ -17,6 +17,8 @@ __all__ = [
     "ENV_PROFILE",
     "ENV_SEED",
     "ENV_DEVICE",
+    "ENV_THREADS",
+    "apply_threads",
     "profile",
     "seed",
     "device_name",
@@ -28,6 +30,7 @@ __all__ = [
 ENV_PROFILE = "SSL_AUDIT_PROFILE"
 ENV_SEED = "SSL_AUDIT_SEED"
 ENV_DEVICE = "SSL_AUDIT_DEVICE"
+ENV_THREADS = "SSL_AUDIT_THREADS"
 
 PROFILES = ("quick", "full")
 """``quick``: what CI runs (few trials, small sizes). ``full``: the audit."""
@@ -91,6 +94,26 @@ def device():
     from torch_impl.device import resolve_device
 
     return resolve_device(device_name())
+
+
+def apply_threads() -> None:
+    """Set torch's intra-op threads from ``$SSL_AUDIT_THREADS`` (``--threads``), if given.
+
+    Claim problems are small (N, K in the tens): one thread avoids the synchronisation overhead
+    that dominates such kernels, and ``--workers`` is the way to use more cores.
+    """
+    text = os.environ.get(ENV_THREADS)
+    if not text:
+        return
+    try:
+        threads = int(text)
+    except ValueError:
+        raise ValueError(f"{ENV_THREADS}={text!r}: expected a positive integer") from None
+    if threads < 1:
+        raise ValueError(f"{ENV_THREADS}={text!r}: expected a positive integer")
+    import torch
+
+    torch.set_num_threads(threads)
 
 
 def check_seed(claim_id: str, run_seed: int | None = None) -> int:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from derivations.base import Derivation
 from verify import Claim, Measurement, Verdict
-from verify.checks import run_numeric, run_symbolic
+from verify.checks import SHRINK_TRIALS, run_numeric, run_symbolic
 
 
 @pytest.fixture(autouse=True)
@@ -57,6 +57,49 @@ def test_wrong_constant_fails_with_a_shrunk_counterexample_that_replays():
     assert claim.replay(**outcome.counterexample).error > claim.tolerance
     assert "--seed 0" in outcome.reproduce
     assert "claim.replay(a=1, b=1)" in outcome.reproduce
+
+
+def test_shrinking_is_bounded_and_its_counterexample_was_measured():
+    # Every trial "trains" (counted); every x > 0 fails, so hypothesis could shrink for long.
+    claim = make_claim()
+    calls: list[float] = []
+
+    @claim.numeric(x=st.floats(0.0, 1e6))
+    def _(x):
+        calls.append(x)
+        return x
+
+    outcome, trials = run_numeric(claim)
+    assert outcome.verdict is Verdict.FAILS
+    first_failure = next(i for i, x in enumerate(calls) if x > claim.tolerance)
+    assert len(calls) - (first_failure + 1) <= SHRINK_TRIALS
+    assert len(calls) == len(trials)  # replays are answered without evaluating again
+    assert outcome.counterexample["x"] in calls
+    assert claim.replay(**outcome.counterexample).error > claim.tolerance
+
+
+def test_a_crash_while_shrinking_only_rejects_that_candidate():
+    # Once a failure is known, small candidates crash (as an optimiser that does not converge
+    # would): the claim still FAILS with a measured counterexample that replays, instead of
+    # hypothesis reporting a flaky ERROR.
+    claim = make_claim()
+    failures: list[int] = []
+    crashed: list[int] = []
+
+    @claim.numeric(n=st.integers(0, 100))
+    def _(n):
+        if failures and n < failures[0]:
+            crashed.append(n)
+            raise RuntimeError("does not converge")
+        if n >= 1:
+            failures.append(n)
+        return float(n)
+
+    outcome, _ = run_numeric(claim)
+    assert outcome.verdict is Verdict.FAILS
+    assert crashed  # shrinking did try smaller candidates
+    assert outcome.counterexample["n"] not in crashed
+    assert outcome.counterexample["n"] >= 1
 
 
 def test_same_seed_same_outcome_other_seed_other_trials(monkeypatch):
