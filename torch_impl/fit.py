@@ -514,21 +514,24 @@ def _minimise(
         run.history.append(loss_k)
         run.iterations += 1
         tick(loss_k)
-        small, flat = cert_k <= settings.grad_tol, _plateau(values, settings)
+        still = still + 1 if torch.equal(before, p.detach()) else 0
+        stuck = still >= settings.loss_window
+        # An iterate that no longer moves has a constant loss: a plateau as well (this is how a
+        # start that is already optimal, e.g. a warm start, converges).
+        small, flat = cert_k <= settings.grad_tol, stuck or _plateau(values, settings)
         if small and (inner or flat):
             run.p, run.loss, run.certificate = before, loss_k, cert_k
             return True
-        still = still + 1 if torch.equal(before, p.detach()) else 0
-        if flat or still >= settings.loss_window:
+        if flat:
             # The line search can no longer resolve a decrease of f (its changes are at the
             # rounding level while the gradient is not yet small): polish by Newton steps.
             run.p, run.loss, run.certificate = before, loss_k, cert_k
             if _newton_polish(run, objective, settings, tick):
                 return True
             run.status = (
-                f"stalled: loss flat but certificate {run.certificate:.3g} > grad_tol"
-                if flat
-                else "stalled: the optimiser no longer moves the iterate"
+                "stalled: the optimiser no longer moves the iterate"
+                if stuck
+                else f"stalled: loss flat but certificate {run.certificate:.3g} > grad_tol"
             )
             return False
     run.p = p.detach().clone()
@@ -720,7 +723,7 @@ def restart_inits(
             raise InvalidInputError(f"init must have shape {shape}, got {tuple(init.shape)}")
         if not init.dtype.is_floating_point or not bool(torch.isfinite(init).all()):
             raise InvalidInputError("init must be a finite floating tensor")
-        starts.append(init.detach().to(device, dtype).clone())
+        starts.append(init.detach().to(device, dtype).clone(memory_format=torch.contiguous_format))
     while len(starts) < restarts:
         draw = torch.randn(shape, generator=generator, device=device, dtype=dtype)
         starts.append(init_scale * draw)

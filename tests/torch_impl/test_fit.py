@@ -106,6 +106,19 @@ def test_reaches_minimiser_of_convex_quadratic():
     assert result.require_converged() is result
 
 
+def test_start_at_the_optimum_converges():
+    # A warm start that is already optimal (gradient at rounding level) does not move: that
+    # constant loss is a plateau, so the fit is converged, not stalled.
+    gen = torch.Generator().manual_seed(1)
+    A = torch.randn(8, 5, generator=gen, dtype=F64)
+    B = torch.randn(8, 3, generator=gen, dtype=F64)
+    z_star = torch.linalg.lstsq(A, B).solution
+    result = fit_free(lambda Z: 0.5 * (A @ Z - B).square().sum(), (5, 3), init=z_star,
+                      restarts=1, **CPU)
+    assert result.converged, result.status
+    assert torch.allclose(result.z, z_star, rtol=0, atol=1e-12)
+
+
 def test_adam_converges_at_a_stated_looser_tolerance():
     target = torch.arange(6, dtype=F64).reshape(3, 2)
     result = fit_free(
