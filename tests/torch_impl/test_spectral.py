@@ -30,6 +30,7 @@ from torch_impl.spectral import (
     classical_mds,
     generalized_eigh,
     geodesic_distances,
+    hop_distances,
     kernel_isomap,
     kernel_pca,
     laplacian_eigenmaps,
@@ -400,3 +401,15 @@ def test_cca_regularisation():
 def test_cca_bad_input(args, kwargs, match):
     with pytest.raises(InvalidInputError, match=match):
         cca(*args, **kwargs)
+
+
+def test_hop_distances_of_a_relation():
+    # Path 0-1-2 plus an isolated pair 3-4: hop counts, inf across components.
+    G = torch.zeros(5, 5, dtype=torch.float64)
+    for i, j in ((0, 1), (1, 2), (3, 4)):
+        G[i, j] = G[j, i] = 1
+    inf = float("inf")
+    expected = torch.tensor([[0, 1, 2, inf, inf], [1, 0, 1, inf, inf], [2, 1, 0, inf, inf],
+                             [inf, inf, inf, 0, 1], [inf, inf, inf, 1, 0]], dtype=torch.float64)
+    assert torch.equal(hop_distances(G), expected)
+    assert torch.equal(hop_distances(G.to_sparse()), expected)

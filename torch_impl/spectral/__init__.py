@@ -17,7 +17,13 @@ from torch_impl.spectral._eigen import (
     generalized_eigh,
 )
 from torch_impl.spectral._laplacian import laplacian_eigenmaps, locality_preserving_projections
-from torch_impl.spectral._mds import classical_mds, geodesic_distances, kernel_isomap, kernel_pca
+from torch_impl.spectral._mds import (
+    classical_mds,
+    geodesic_distances,
+    hop_distances,
+    kernel_isomap,
+    kernel_pca,
+)
 
 __all__ = [
     "DEFAULT_GAP_RTOL",
@@ -30,6 +36,7 @@ __all__ = [
     "kernel_pca",
     "classical_mds",
     "geodesic_distances",
+    "hop_distances",
     "kernel_isomap",
     "cca",
 ]

@@ -17,6 +17,7 @@ from torch_impl.validation import (
     check_int,
     check_n_components,
     check_nonnegative,
+    check_relation,
     check_scalar,
     check_symmetric_matrix,
 )
@@ -171,9 +172,26 @@ def geodesic_distances(X: torch.Tensor, n_neighbors: int) -> torch.Tensor:
     # The matmul shortcut of cdist loses ~sqrt(eps) relative accuracy on close pairs, the
     # very edges a kNN graph keeps.
     edge = torch.cdist(X, X, compute_mode="donot_use_mm_for_euclid_dist")
-    D = torch.where(G > 0, edge, torch.full_like(edge, float("inf")))
+    return _shortest_paths(torch.where(G > 0, edge, torch.full_like(edge, float("inf"))))
+
+
+def hop_distances(G: torch.Tensor) -> torch.Tensor:
+    """Shortest-path hop counts of the relation graph G itself, (N, N), float64.
+
+    The geodesic distances of G (every edge of length 1), whose classical MDS is kernel ISOMAP
+    of G; ``inf`` between connected components (unlike :func:`geodesic_distances`, which
+    builds its graph from data and requires it connected).
+    """
+    G = check_relation(G)
+    dense = G.to_dense() if G.is_sparse else G
+    return _shortest_paths(torch.where(dense > 0, 1.0, float("inf")).to(torch.float64))
+
+
+def _shortest_paths(D: torch.Tensor) -> torch.Tensor:
+    """Floyd-Warshall on edge lengths D (N, N; inf = no edge), in place: N rounds of
+    D <- min(D, D[:, m] + D[m, :]), O(N^3) work, O(N^2) memory."""
     D.fill_diagonal_(0.0)
-    for m in range(n):
+    for m in range(D.shape[0]):
         torch.minimum(D, D[:, m, None] + D[None, m, :], out=D)
     return D
 

@@ -38,7 +38,6 @@ __all__ = [
     "normalized_gram",
     "collapsed_configuration",
     "component_kernel",
-    "hop_distances",
     "candidate_comparison",
     "spectral_contrastive_loss",
     "one_d_exact_minimum",
@@ -222,19 +221,6 @@ def collapsed_configuration(n_orig: int, n_views: int, k: int, *, simplex: bool)
         angle = 2 * math.pi * (torch.arange(G.shape[0], device=DEVICE) % n_orig) / n_orig
         Z[:, 0], Z[:, 1] = angle.cos(), angle.sin()
     return Z
-
-
-def hop_distances(G: torch.Tensor) -> torch.Tensor:
-    """Shortest-path hop counts on G (Floyd-Warshall), (N, N); inf between components.
-
-    The geodesic distances of G itself, whose classical MDS is kernel ISOMAP of G
-    (``torch_impl.spectral.geodesic_distances`` builds its graph from data X instead).
-    """
-    D = torch.where(G > 0, 1.0, float("inf")).to(DTYPE)
-    D.fill_diagonal_(0.0)
-    for m in range(G.shape[0]):
-        torch.minimum(D, D[:, m, None] + D[None, m, :], out=D)
-    return D
 
 
 def candidate_comparison(G: torch.Tensor, tau: float, trained: FitResult,

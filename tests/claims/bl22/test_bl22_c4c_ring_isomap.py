@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from derivations.bl22 import simclr as sym
 from tests.claims.bl22 import _simclr_support as sup
 from torch_impl.metrics import numerical_rank
-from torch_impl.spectral import classical_mds
+from torch_impl.spectral import classical_mds, hop_distances
 from verify import Claim, Measurement, profile, seed
 
 claim = Claim(
@@ -77,7 +77,7 @@ def _(case: tuple[int, float]):
     n, tau = case
     G = sup.ring_relation(n)
     fit = sup.fit_simclr(G, _K, tau, seed=seed(), restarts=3)
-    hops = sup.hop_distances(G)
+    hops = hop_distances(G)
     errors, extra = [], {}
     for r in (2, 4):
         isomap = classical_mds(hops, r)
