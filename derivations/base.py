@@ -309,4 +309,24 @@ def lambdify_torch(expr: Any, symbols: Sequence[sp.Symbol]) -> Callable[..., Any
             return flat.reshape(*flat.shape[:-1], rows, cols)
 
         return matrix_fn
-    return sp.lambdify(list(symbols), expr, modules="torch")
+    return sp.lambdify(list(symbols), expr, modules=[_TORCH_OVERRIDES, "torch"])
+
+
+def _elementwise_extremum(name: str) -> Callable[..., Any]:
+    """Elementwise n-ary Max / Min for lambdify (sympy's torch printer emits the reducing
+    ``torch.max(a, b)``, which rejects Python numbers and dims mismatched as arguments)."""
+
+    def extremum(*args: Any) -> Any:
+        import torch
+
+        op = torch.maximum if name == "Max" else torch.minimum
+        tensors = [torch.as_tensor(a, dtype=torch.float64) for a in args]
+        out = tensors[0]
+        for t in tensors[1:]:
+            out = op(out, t)
+        return out
+
+    return extremum
+
+
+_TORCH_OVERRIDES = {"Max": _elementwise_extremum("Max"), "Min": _elementwise_extremum("Min")}

@@ -98,6 +98,14 @@ def test_lambdify_torch_scalar_and_matrix():
     assert m(torch.tensor(3.0), torch.tensor(2.0)).tolist() == [[3.0, 1.0], [0.0, 6.0]]
 
 
+def test_lambdify_torch_max_min_are_elementwise():
+    # e.g. the closed form t = min(1, a / lam) and a positive part max(x, 0)
+    t = lambdify_torch(sp.Min(1, x / y), [x, y])
+    assert t(torch.tensor([1.0, 4.0]), torch.tensor([2.0, 2.0])).tolist() == [0.5, 1.0]
+    relu = lambdify_torch(sp.Max(x, 0), [x])
+    assert relu(torch.tensor([-1.0, 3.0])).tolist() == [0.0, 3.0]
+
+
 def test_lambdify_torch_matrix_symbols():
     n = sp.Symbol("n", integer=True, positive=True)
     Z = sp.MatrixSymbol("Z", n, 2)
