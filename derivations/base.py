@@ -309,17 +309,16 @@ def lambdify_torch(expr: Any, symbols: Sequence[sp.Symbol]) -> Callable[..., Any
             return flat.reshape(*flat.shape[:-1], rows, cols)
 
         return matrix_fn
-    return sp.lambdify(list(symbols), expr, modules=[_TORCH_OVERRIDES, "torch"])
+    return sp.lambdify(list(symbols), expr, modules=[_EXTREMA, "torch"], printer=_torch_printer())
 
 
-def _elementwise_extremum(name: str) -> Callable[..., Any]:
-    """Elementwise n-ary Max / Min for lambdify (sympy's torch printer emits the reducing
-    ``torch.max(a, b)``, which rejects Python numbers and dims mismatched as arguments)."""
+def _elementwise_extremum(op_name: str) -> Callable[..., Any]:
+    """n-ary elementwise maximum / minimum accepting Python numbers and tensors."""
 
     def extremum(*args: Any) -> Any:
         import torch
 
-        op = torch.maximum if name == "Max" else torch.minimum
+        op = getattr(torch, op_name)
         tensors = [torch.as_tensor(a, dtype=torch.float64) for a in args]
         out = tensors[0]
         for t in tensors[1:]:
@@ -329,4 +328,21 @@ def _elementwise_extremum(name: str) -> Callable[..., Any]:
     return extremum
 
 
-_TORCH_OVERRIDES = {"Max": _elementwise_extremum("Max"), "Min": _elementwise_extremum("Min")}
+_EXTREMA = {"_maximum": _elementwise_extremum("maximum"),
+            "_minimum": _elementwise_extremum("minimum")}
+
+
+def _torch_printer() -> Any:
+    """sympy's torch printer, except that Max / Min become the elementwise ``_maximum`` /
+    ``_minimum`` above: the stock printer emits the reducing ``torch.max(1, x)``, which torch
+    rejects, so closed forms such as t = min(1, a / lam) would not lambdify."""
+    from sympy.printing.pytorch import TorchPrinter
+
+    class _Printer(TorchPrinter):
+        def _print_Max(self, expr: sp.Max) -> str:
+            return f"_maximum({', '.join(self._print(a) for a in expr.args)})"
+
+        def _print_Min(self, expr: sp.Min) -> str:
+            return f"_minimum({', '.join(self._print(a) for a in expr.args)})"
+
+    return _Printer()
