@@ -1,0 +1,57 @@
+"""BL22-C2-solo: VICReg's free optimum under solo-learn's two-branch loss.
+
+solo-learn's vicreg_loss_func differs from the official loss only by NOT halving the sum of
+the two branches' variance terms (facebookresearch/vicreg#8; ECOSYSTEM Sec. 1e). The argument
+of BL22-C2-official (per-branch variance and covariance, rank of each branch <= N' - 1) does
+not depend on that factor: the optimum is z_a = z_b with rank min(K, N' - 1); only the kink's
+range doubles (4 cov (1-eps)(K/(N'-1) - 1) <= std).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from hypothesis import strategies as st
+
+from derivations.bl22.vicreg_closed_form import convention_derivation
+from tests.claims.bl22 import _vicreg_support as vs
+from verify import Claim, Measurement
+
+CONVENTION = "solo"
+
+claim = Claim(
+    id="BL22-C2-solo",
+    paper="BL22",
+    source="papers/BL22.md BL22-C2 / intro keypoint 3, under ECOSYSTEM Sec. 1e (solo-learn VICReg)",
+    statement="Under solo-learn's VICReg loss the free optimum on a 2-views graph has z_a = z_b "
+              "and rank min(K, N'-1) for every (sim, std, cov)",
+    provenance="DERIVED",
+    paper_asserts="VICReg's Z can be made full rank while learning from G by carefully "
+                  "selecting the loss hyper-parameters (intro keypoint 3), via the closed form "
+                  "of BL22-C2.",
+    tolerance=1e-6,
+    notes="As BL22-C2-official with vicreg_loss_convention(convention='solo'): the branches' "
+          "variance terms are summed, not averaged (hinge weight std/K instead of std/(2K)), "
+          "so the per-branch kink holds for 4 cov (1-eps)(K/(N'-1) - 1) <= std; the predicted "
+          "optimum (z_a = z_b, per-branch spectrum K(1-eps)/(N'-1), loss 2 cov (1-eps)^2 "
+          "(K/(N'-1) - 1), rank min(K, N'-1)) is the same. Same graphs (N' = 4, K in {2, 5, 7}), "
+          "weights, training and error as BL22-C2-official. Conclusion as there: the paper's "
+          "full-rank claim does not survive beyond N'-1 under this loss either.",
+)
+
+
+@claim.symbolic
+def _():
+    return convention_derivation(sp.Integer(1))
+
+
+@claim.numeric(trials={"quick": 1, "full": 3},
+               k=st.sampled_from([7, 5, 2]),
+               sim=st.floats(1.0, 50.0),
+               std=st.floats(5.0, 50.0),
+               cov_fraction=st.floats(0.05, 0.8),
+               seed=st.integers(0, 2**16))
+def _(k: int, sim: float, std: float, cov_fraction: float, seed: int):
+    parts = vs.convention_measurement(CONVENTION, n_orig=4, k=k, sim=sim, std=std,
+                                      cov_fraction=cov_fraction, seed=seed)
+    error = parts.pop("error")
+    return Measurement(error=error, extra=parts)
