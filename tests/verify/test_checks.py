@@ -154,6 +154,27 @@ def test_not_converged_has_its_own_verdict():
     assert "fit failed" in outcome.message
 
 
+def test_a_real_fit_that_does_not_converge_is_not_converged():
+    import torch
+
+    from torch_impl.fit import fit_free
+
+    claim = make_claim()
+
+    @claim.numeric(n=st.integers(2, 4))
+    def _(n):
+        target = torch.arange(float(n), dtype=torch.float64)
+        # one iteration is not enough for the stated criterion: fit says so
+        result = fit_free(lambda z: (z - target).pow(4).sum(), (n,), max_iter=1, restarts=1,
+                          device="cpu", progress=False)
+        result.require_converged()
+        return 0.0
+
+    outcome, _ = run_numeric(claim)
+    assert outcome.verdict is Verdict.NOT_CONVERGED
+    assert "NotConverged" in outcome.message
+
+
 def test_skip_inside_a_check_is_skipped_with_reason():
     claim = make_claim()
 
