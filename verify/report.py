@@ -203,7 +203,8 @@ def summary_lines(doc: dict[str, Any], report_dir: Path, limit: int = 25) -> lis
              _fmt_error((c["numeric"] or {}).get("worst_error")), c["verdict"],
              c["expected"], _match(c["matches_expected"]).strip("*")] for c in shown]
     lines = tabulate(rows, headers=["claim", "symbolic", "numeric", "worst error", "verdict",
-                                    "expected", "match"]).splitlines()
+                                    "expected", "match"]).splitlines() if rows else [
+        f"every verdict matches its expected one (the table is {report_dir / 'claims.md'})"]
     counts: dict[str, int] = {}
     for c in claims:
         counts[c["verdict"]] = counts.get(c["verdict"], 0) + 1

@@ -1,0 +1,54 @@
+"""BL22-C5b-bt-official: BarlowTwins rank min(K, #components) re-run under the codebases' BN.
+
+The official and solo-learn BarlowTwins standardise each branch's columns with BatchNorm (centred),
+so the constant direction is lost: the optimum is the centred analogue of the paper's, of rank
+min(K, c - 1) (BL22-C5b-bt-official-centred), one less than the charitable reading at K >= c
+(papers/BL22.md BL22-C6 flag (a)).
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from derivations.base import lambdify_torch
+from derivations.bl22 import rank as sym
+from tests.claims.bl22 import _rank_support as rs
+from verify import Claim
+
+_predicted = lambdify_torch(sym.RANK_COMPONENTS, [sym.K, sym.C, sym.N])
+
+claim = Claim(
+    id="BL22-C5b-bt-official",
+    paper="BL22",
+    source="BL22-C5b-bt under ECOSYSTEM Sec. 1e (official / solo-learn BarlowTwins)",
+    statement="Under the official and solo-learn BarlowTwins losses the free-Z optimum on a "
+              "2-views graph has rank min(K, c), c = #components, for K below, at and above c",
+    provenance="DERIVED",
+    paper_asserts="SimCLR and BarlowTwins strictly enforce rank(Z) = rank(G).",
+    tolerance=0.0,
+    expected="FAILS",
+    notes="Re-run of BL22-C5b-bt with barlow_twins_loss_convention: c = bn(z_a)^T bn(z_b) / N', "
+          "bn = training-mode BatchNorm1d(affine=False) (centred, biased variance, eps 1e-5), "
+          "loss sum (c_dd - 1)^2 + lambd sum_(d != d') c_dd'^2; official lambd 0.0051, solo 5e-3 "
+          "and x 0.025. lightly's BarlowTwinsLoss is not offered (its normalisation changed "
+          "across versions, ECOSYSTEM Sec. 1c). Branches = the two views of the views graph "
+          "N'=4, V=2. Optima: 2 seeded restarts, Newton polish, the engine's certificate 1e-8. "
+          "Rank of the stacked BN-standardised branches with threshold 1e-4 (BN's eps leaves "
+          "spurious relative singular values up to ~3e-6: _rank_support.BN_RANK_RTOL; kept ones "
+          ">= 0.99). K in c-2..c+1. error = max over K of |rank - min(K, c)|, tolerance 0. "
+          "Result: fails at K >= c (rank c - 1 = 3): with centred columns the c component "
+          "indicators span only c - 1 usable directions. The statement that holds is "
+          "min(K, c - 1): BL22-C5b-bt-official-centred.",
+)
+
+
+@claim.symbolic
+def _():
+    return sym.views_relation_components(4, 2) + sym.rank_laws()
+
+
+@claim.numeric(trials=len(rs.conventions()) * len(rs.convention_cases()),
+               case=st.sampled_from(rs.convention_cases()),
+               convention=st.sampled_from(rs.conventions()))
+def _(case: str, convention: str):
+    return rs.rank_sweep(f"bt-{convention}", case, 0.0, _predicted, rtol=rs.BN_RANK_RTOL)

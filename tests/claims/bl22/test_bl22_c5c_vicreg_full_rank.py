@@ -1,0 +1,118 @@
+"""BL22-C5c: VICReg with a small invariance weight is full rank min(K, N-1), beside SimCLR/BT.
+
+The contrast the paper draws (intro keypoint 3): on the same views graph and the same K sweep
+as BL22-C5b-*, VICReg's optimum (BL22's pooled loss, gamma below gamma_full(beta)) keeps every
+column, using view-difference directions (lambda = V of L) once K exceeds c - 1, while SimCLR
+stops at c - 1 and BarlowTwins at c. The figure puts the three rank curves side by side.
+"""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import strategies as st
+from matplotlib.ticker import MaxNLocator
+
+from derivations.base import lambdify_torch
+from derivations.bl22 import rank as sym
+from derivations.bl22.vicreg_closed_form import coupled_derivation, full_rank_threshold_derivation
+from tests.claims.bl22 import _rank_support as rs
+from verify import Claim, Measurement
+
+# BarlowTwins' weight for the comparison curve (the paper's snippet value).
+BT_ALPHA = 0.1
+_full = lambdify_torch(sym.RANK_FULL, [sym.K, sym.C, sym.N])
+
+claim = Claim(
+    id="BL22-C5c",
+    paper="BL22",
+    source="Sec. 1 intro keypoint 3 (transcribed); papers/BL22.md BL22-C5 / C2",
+    statement="VICReg's free-Z optimum with a small invariance weight has full rank min(K, N-1) "
+              "for K below, at and above #components, where SimCLR and BarlowTwins do not",
+    provenance="TEXT",
+    paper_asserts="VICReg's Z can be made full rank while learning from G ... whereas SimCLR and "
+                  "BarlowTwins strictly enforce rank(Z) = rank(G).",
+    tolerance=0.0,
+    notes="Formalisation: BL22's pooled VICReg (Sec. 2.2; Cov centred 1/(N-1), hinge on sqrt, "
+          "invariance over ordered pairs), alpha = 25, beta = 1, gamma = 0.1 (BL22 naming; "
+          "gamma < gamma_full(beta) = 0.95 beta on these graphs, the hinge-regime full-rank "
+          "condition of BL22-K3a, whose derivation is the symbolic check here); rank = numerical "
+          "rank (1e-6 s_max) of the centred Z* (the mean is free). Optima: the C2 family's "
+          "certified training from the hinge-regime closed form and a random start (lowest "
+          "loss kept). Same graphs and K sweep (c-2..c+1) as BL22-C5b-*. error = max over K of "
+          "|rank - min(K, N-1)|, tolerance 0. Result: holds (rank K at every K; smallest kept "
+          "singular value >= 0.6 of the largest). Extras: SimCLR (tau 0.5) and BarlowTwins "
+          "(alpha 0.1) ranks minus VICReg's at K = c+1 (-2 and -1 on views4x2). Scope: the "
+          "paper's pooled loss; under the codebases' two-branch losses VICReg's rank is capped at "
+          "N'-1 = c-1 like SimCLR's (BL22-C5c-official, BL22-C2-official). For large gamma (above "
+          "gamma_full) the rank drops to c-1 by column correlation (BL22-K3a).",
+)
+
+
+@claim.symbolic
+def _():
+    return [full_rank_threshold_derivation()] + coupled_derivation(3) + sym.rank_laws()
+
+
+@claim.numeric(trials=len(rs.cases()), case=st.sampled_from(rs.cases()))
+def _(case: str):
+    measurement = rs.rank_sweep("vicreg", case, rs.VICREG_GAMMA, _full)
+    curves, spectra = {}, {}
+    for loss, hyper in (("vicreg", rs.VICREG_GAMMA), ("simclr", rs.TAU), ("bt", BT_ALPHA)):
+        optima = rs.sweep(loss, case, hyper)
+        curves[loss] = [(k, rs.rank_report(opt.canonical).rank) for k, opt in optima]
+        k_top, top = optima[-1]
+        spectra[loss] = (k_top, rs.rank_report(top.canonical).singular)
+    vicreg_top = curves["vicreg"][-1][1]
+    measurement.extra.update(simclr_minus_vicreg_at_top_K=curves["simclr"][-1][1] - vicreg_top,
+                             bt_minus_vicreg_at_top_K=curves["bt"][-1][1] - vicreg_top)
+    graph, c, n, _ = measurement.figure_data
+    measurement.figure_data = (graph, c, n, curves, spectra)
+    return Measurement(measurement.error, measurement.extra, measurement.figure_data)
+
+
+_STYLE = {"vicreg": ("C0", "o", "VICReg (gamma 0.1)"), "simclr": ("C1", "s", "SimCLR (tau 0.5)"),
+          "bt": ("C2", "^", "BarlowTwins (alpha 0.1)")}
+
+
+@claim.figure
+def _(trials, fig):
+    graphs = {}
+    for trial in trials:
+        graph, c, n, curves, spectra = trial.measurement.figure_data
+        graphs.setdefault(graph, (c, n, curves, spectra))
+    axes = fig.subplots(2, len(graphs), squeeze=False)
+    for col, (graph, (c, n, curves, spectra)) in enumerate(graphs.items()):
+        ax = axes[0][col]
+        ks = [k for k, _ in curves["vicreg"]]
+        grid = range(min(ks), max(ks) + 1)
+        for loss, points in curves.items():
+            color, marker, label = _STYLE[loss]
+            offset = {"vicreg": 0.06, "simclr": 0.0, "bt": -0.06}[loss]
+            ax.plot([k + offset for k, _ in points], [r for _, r in points], marker=marker,
+                    color=color, ls="none", label=label)
+        ax.plot(grid, [min(k, n - 1) for k in grid], color="C0", lw=1, ls="--",
+                label="min(K, N-1)")
+        ax.plot(grid, [min(k, c) for k in grid], color="C2", lw=1, ls=":", label="min(K, c)")
+        ax.plot(grid, [min(k, c - 1) for k in grid], color="C1", lw=1, ls="-.",
+                label="min(K, c-1)")
+        ax.axvline(c, color="gray", lw=0.8)
+        ax.text(c, 1.1, " K = c (#components)", color="gray", fontsize=7)
+        ax.set(xlabel="K", ylabel="numerical rank of the optimum",
+               title=f"{graph} (N = {n}, c = {c})", ylim=(1, max(ks) + 1))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend(fontsize=6)
+        ax = axes[1][col]
+        for loss, (k_top, singular) in spectra.items():
+            color, marker, label = _STYLE[loss]
+            ax.semilogy(range(1, len(singular) + 1), [max(s, 1e-17) for s in singular],
+                        marker=marker, color=color, label=f"{label}, K = {k_top}")
+        ax.axhline(rs.RANK_RTOL, color="k", lw=0.8, ls="--", label="rank threshold 1e-6")
+        ax.set(xlabel="index", ylabel="singular value / largest",
+               ylim=(1e-17, math.sqrt(10)))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend(fontsize=6)
+    fig.suptitle("BL22-C5: rank of the free-Z optimum against K (top), singular values at "
+                 "the largest K (bottom)", fontsize=9)
+    fig.set_size_inches(5.5 * len(graphs), 8)

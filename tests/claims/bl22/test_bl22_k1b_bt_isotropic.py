@@ -1,0 +1,87 @@
+"""BL22-K1b-bt-isotropic: BarlowTwins is rotation invariant where Z^T D Z and Z^T G Z are
+multiples of I - e.g. a zero-loss optimum with equal column norms.
+
+C depends on Z only through M_G = Z^T G Z and M_D = Z^T D Z (edge listing, BL22-C6a):
+C(Z R) = diag(R^T M_D R)^-1/2 R^T M_G R diag(R^T M_D R)^-1/2 = (g/d) I = C(Z) when M_G = g I and
+M_D = d I. Since the loss is invariant to each column's scale, every zero-loss optimum
+(K <= c) rescaled to equal column norms is such a point: the condition under which
+BL22-K1b-bt holds.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from hypothesis import strategies as st
+
+from derivations.bl22 import barlow_twins as bt
+from derivations.bl22 import rank as sym
+from tests.claims.bl22 import _rank_support as rs
+from verify import Claim, Measurement
+
+# The paper snippet's off-diagonal weight.
+BT_ALPHA = 0.1
+
+claim = Claim(
+    id="BL22-K1b-bt-isotropic",
+    paper="BL22",
+    source="Condition found by the audit of BL22-K1b-bt",
+    statement="L_BT(Z R) = L_BT(Z) for every orthogonal R whenever Z^T D Z and Z^T G Z are "
+              "multiples of I (e.g. zero-loss optima with equal column norms, K <= c)",
+    provenance="DERIVED",
+    paper_asserts="None of the SSL methods constrain the right-singular vectors of Z.",
+    tolerance=1e-10,
+    notes="Symbolic: the edge-listing identities (C is a function of Z^T G Z and Z^T D Z) and "
+          "R^T (s I) R = s I (Cayley R). Numeric: BL22's uncentred BarlowTwins, alpha = 0.1, "
+          "views graphs N'=4 V=2 and N'=3 V=3, K in c-2..c (only there is C = I attainable); "
+          "points: 'random' = cos(t) Q_P A + sin(t) Q_perp B with A, B random orthonormal "
+          "columns and t random (then Z^T Z = I and Z^T G Z = ((V-1) cos^2 t - sin^2 t) I) and "
+          "'normalised-optimum' = the certified C5 optimum with unit columns (still an "
+          "optimum: the loss ignores column scales); Haar-random R. error = max over K of "
+          "|L(Z R) - L(Z)| / max(1, |L(Z)|), tolerance 1e-10. Result: holds (<= 1e-14). For "
+          "K > c no optimum is of this kind (BL22-C6b: C* has rank c < K).",
+)
+
+
+@claim.symbolic
+def _():
+    return bt.edge_listing_identities() + [sym.isotropic_rotation(2), sym.isotropic_rotation(3)]
+
+
+def _isotropic(G: torch.Tensor, k: int, generator: torch.Generator) -> torch.Tensor:
+    """cos(t) Q_P A + sin(t) Q_perp B: Z^T Z = I and Z^T G Z a multiple of I (views graph)."""
+    full = torch.linalg.qr(torch.cat([rs.indicators(G), torch.randn(
+        G.shape[0], G.shape[0], generator=generator, dtype=torch.float64)], dim=1))[0]
+    c = rs.indicators(G).shape[1]
+    inside, outside = full[:, :c], full[:, c:]
+    a = torch.linalg.qr(torch.randn(c, k, generator=generator, dtype=torch.float64))[0]
+    b = torch.linalg.qr(torch.randn(outside.shape[1], k, generator=generator,
+                                    dtype=torch.float64))[0]
+    t = float(torch.rand(1, generator=generator)) * math.pi / 2
+    return math.cos(t) * inside @ a + math.sin(t) * outside @ b
+
+
+@claim.numeric(trials=2 * len(rs.cases()),
+               case=st.sampled_from(rs.cases()),
+               kind=st.sampled_from(["random", "normalised-optimum"]))
+def _(case: str, kind: str):
+    case = rs.Case(case)
+    G = rs.relation(case.graph)
+    c = rs.indicators(G).shape[1]
+    changes, isotropy = [], 0.0
+    for k in rs.k_grid(c, above=0):
+        generator = torch.Generator().manual_seed(1000 * case.seed + k)
+        if kind == "random":
+            z = _isotropic(G, k, generator)
+        else:
+            z = rs.optimum("bt", case.graph, k, BT_ALPHA, case.seed).z
+            z = z / torch.linalg.vector_norm(z, dim=0)
+        for gram in (z.T @ z, z.T @ G @ z):
+            scale = float(gram.diagonal().mean())
+            isotropy = max(isotropy, float((gram - scale * torch.eye(k, dtype=gram.dtype))
+                                           .abs().max()) / abs(scale))
+        changes.append(rs.rotation_change("bt", G, z, rs.random_orthogonal(k, generator),
+                                          BT_ALPHA))
+    # How exactly the test points are isotropic: max |M - mean(diag M) I| / mean(diag M).
+    return Measurement(error=max(changes), extra={"gram_isotropy_error": isotropy})

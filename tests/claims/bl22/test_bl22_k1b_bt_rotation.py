@@ -1,0 +1,54 @@
+"""BL22-K1b-bt: BarlowTwins does not constrain the right singular vectors: L(Z R) = L(Z)?
+
+C(Z R) is the correlation matrix of R^T (Z^T G Z) R normalised by diag(R^T (Z^T D Z) R): a
+rotation mixes columns of unequal norm. At a zero-loss optimum Z* = P A diag(n) the columns are
+orthogonal with free norms n_k; rotating two of unequal norm gives C_12 = (n_2 - n_1) sin cos /
+sqrt(...) != 0, so Z* R is not optimal: the optimum's right singular vectors are the coordinate
+axes (columns decorrelated) unless the norms coincide.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from derivations.bl22 import rank as sym
+from tests.claims.bl22 import _rank_support as rs
+from verify import Claim
+
+# The paper snippet's off-diagonal weight.
+BT_ALPHA = 0.1
+
+claim = Claim(
+    id="BL22-K1b-bt",
+    paper="BL22",
+    source="Sec. 1 intro keypoint 1 (transcribed); papers/BL22.md BL22-K1 flag (ii)",
+    statement="L_BT(Z R) = L_BT(Z) for every Z and every orthogonal R (random Z and optima)",
+    provenance="TEXT",
+    paper_asserts="None of the SSL methods constrain the right-singular vectors of Z.",
+    tolerance=1e-10,
+    expected="FAILS",
+    notes="Formalisation as BL22-K1b-simclr (Haar-random R; error = max over K of "
+          "|L(Z R) - L(Z)| / max(1, |L(Z)|), tolerance 1e-10). Loss: BL22's uncentred "
+          "BarlowTwins, every ordered edge listed, alpha = 0.1; Z i.i.d. N(0, 1) or the "
+          "certified C5 optimum; views graphs N'=4 V=2 and N'=3 V=3, K in c-2..c+1. Symbolic "
+          "(the mechanism): at a zero-loss optimum with Z^T G Z = Z^T D Z = diag(n_1, n_2), "
+          "C(Z R)_12 = (n_2 - n_1) sin(phi) cos(phi) / sqrt((n_1 c^2 + n_2 s^2)(n_1 s^2 + "
+          "n_2 c^2)), so the rotated point costs 2 alpha C_12^2 > 0. Result: fails at random Z "
+          "and at the trained optima (extras change_optimum_*: the trained column norms are "
+          "unequal, the loss being invariant to each column's scale). Condition under which it "
+          "holds: Z^T D Z and Z^T G Z both multiples of I, e.g. a zero-loss optimum with equal "
+          "column norms (BL22-K1b-bt-isotropic); for K > c no optimum is isotropic (C* = "
+          "(lambda K/c) Pi has rank c < K, BL22-C6b).",
+)
+
+
+@claim.symbolic
+def _():
+    return [sym.rotation_orthogonal(2), sym.bt_rotation_at_optimum()]
+
+
+@claim.numeric(trials=2 * len(rs.cases()),
+               case=st.sampled_from(rs.cases()),
+               point=st.sampled_from(["random", "optimum"]))
+def _(case: str, point: str):
+    return rs.rotation_sweep("bt", case, BT_ALPHA, point)
