@@ -536,3 +536,31 @@ def draw_rank(trials, fig, *, title: str) -> None:
             label="r = K (BL22 pooled loss, beta large)")
     ax.set(xlabel="K", ylabel="rank", title=title)
     ax.legend(fontsize=8)
+
+
+CONVENTION_NOTES = (
+    "Stacked Z = [z_a; z_b] (view-major, views_relation(N', 2)), free, trained from random "
+    'starts (2 seeded restarts) to a certified optimum (min-norm subgradient <= 1e-8) of a '
+    'smooth + hinge split that every trial checks equals vicreg_loss_convention to 1e-12. '
+    "Derivation: F.mse_loss(z_a, z_b) = tr(Z^T L Z) / (N' K) (the same Dirichlet energy as the "
+    "paper's term), but variance and covariance are PER BRANCH, so the loss is sim mse(z_a, "
+    'z_b) + f(z_a) + f(z_b) >= 2 min f, with equality iff z_a = z_b is a minimiser of f: every '
+    'global minimum is view-invariant, Z* = [z; z], which lies in the null space of L (symbolic'
+    ' check). Prediction: span(H Z*) = bottom-r eigenspace (degeneracy-aware, here containment '
+    "in the 0-eigenspace of multiplicity N'), error = largest principal angle. Finding (extra "
+    "'rank' vs 'rank_cap', figure): the conclusion survives, but r <= N' - 1 for EVERY K: for K"
+    " >= N' the code's optimum collapses to the N' - 1 view-invariant directions (per-branch "
+    "covariance cannot be diagonal: loss > 0), whereas the paper's pooled loss at large beta "
+    'has rank K and spends the extra columns on view-difference eigenvectors (eigenvalue 2; '
+    "BL22-C1a trials, BL22.md C2 flag (c)). K = min(k, 2 N' - 2), N' in [3, 6]."
+)
+"""The reasoning and finding shared by BL22-C1-official and BL22-C1-solo (their notes end)."""
+
+
+def convention_derivations() -> list:
+    """Symbolic side of the two-branch convention claims: the code's MSE term is the views
+    graph's Dirichlet energy, and view-invariant Z lies in the null space of L."""
+    from derivations.bl22.laplacian import two_branch_invariance, view_invariant_null
+
+    return [two_branch_invariance(2, 1), two_branch_invariance(2, 2),
+            two_branch_invariance(3, 1), view_invariant_null(2, 2), view_invariant_null(3, 2)]
