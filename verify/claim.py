@@ -54,18 +54,26 @@ class Measurement:
         one's min and max over the trials.
     figure_data : object
         Anything the claim's figure function wants from this trial (not written to JSON).
+    margin : float, optional
+        The trial's decision margin as a factor (>= 1: the decision is that many times away
+        from flipping). Default: ``tolerance / error`` when within tolerance, ``error /
+        tolerance`` beyond it. Give it for exact criteria (tolerance 0, e.g. a rank), where it
+        is ``10 ** decades`` with ``decades`` the gap between the deciding singular value and
+        the rank threshold.
     """
 
     error: float
     extra: dict[str, float] = dataclasses.field(default_factory=dict)
     figure_data: Any = None
+    margin: float | None = None
 
     @classmethod
     def coerce(cls, value: object) -> Measurement:
         """Accept a ``Measurement`` or anything ``float()`` accepts (0-d tensors included)."""
         if isinstance(value, Measurement):
             return cls(float(value.error), {k: float(v) for k, v in value.extra.items()},
-                       value.figure_data)
+                       value.figure_data,
+                       None if value.margin is None else float(value.margin))
         try:
             return cls(float(value))  # type: ignore[arg-type]
         except (TypeError, ValueError, RuntimeError):
@@ -132,6 +140,11 @@ class Claim:
         The verdict expected after review. A run exits non-zero when the verdict differs.
     notes : str, default=''
         Conventions, caveats, the reviewer's reasoning.
+    finding : str, default=''
+        What the audit concludes about the paper, in one plain-words line (e.g. "holds only
+        for beta >= beta*; fails at the customary weights"). The report's summary lists the
+        findings of every claim that declares one, next to the verdict that backs it; keep
+        measured numbers out of it (the report states those).
 
     Examples
     --------
@@ -145,7 +158,7 @@ class Claim:
         for name in _REQUIRED:
             if name not in fields:
                 self._fail(name, "missing (required)")
-        unknown = sorted(set(fields) - set(_REQUIRED) - {"expected", "notes"})
+        unknown = sorted(set(fields) - set(_REQUIRED) - {"expected", "notes", "finding"})
         if unknown:
             self._fail(unknown[0], "unknown field")
         self.id: str = self._text(fields, "id")
@@ -156,6 +169,7 @@ class Claim:
         self.paper_asserts: str = self._text(fields, "paper_asserts")
         self.expected = Verdict(self._choice(fields, "expected", ("HOLDS", "FAILS"), "HOLDS"))
         self.notes: str = self._text(fields, "notes", default="")
+        self.finding: str = self._text(fields, "finding", one_line=True, default="")
         self.tolerance: float = self._tolerance(fields["tolerance"])
         if not _ID.match(self.id):
             self._fail("id", f"{self.id!r} is not of the form PAPER-LABEL (e.g. 'BL22-C0')")
@@ -297,6 +311,7 @@ class Claim:
             "expected": self.expected.value,
             "tolerance": self.tolerance,
             "notes": self.notes,
+            "finding": self.finding,
             "module": self.module_path,
             "checks": [k for k, c in (("symbolic", self.symbolic_check),
                                       ("numeric", self.numeric_check)) if c is not None],

@@ -25,6 +25,9 @@ class Verdict(str, enum.Enum):
     """Residual not zero / some trial beyond tolerance (with a counterexample)."""
     ERROR = "ERROR"
     """The check itself crashed; the claim was not judged."""
+    UNDECIDED = "UNDECIDED"
+    """Symbolic only: the residual did not simplify to 0 yet vanished at every spot check.
+    Neither a proof nor a refutation; it never matches an expected verdict."""
     NOT_CONVERGED = "NOT_CONVERGED"
     """An optimiser inside the check did not converge; the claim was not judged."""
     SKIPPED = "SKIPPED"
@@ -40,6 +43,7 @@ _PRECEDENCE = (
     Verdict.ERROR,
     Verdict.NOT_CONVERGED,
     Verdict.FAILS,
+    Verdict.UNDECIDED,
     Verdict.SKIPPED,
     Verdict.HOLDS,
 )
@@ -48,7 +52,7 @@ _PRECEDENCE = (
 def combine(*verdicts: Verdict | None) -> Verdict:
     """Combine the verdicts of a claim's checks (``None`` = check not declared).
 
-    ERROR > NOT_CONVERGED > FAILS > SKIPPED > HOLDS: the claim HOLDS only when every declared
+    ERROR > NOT_CONVERGED > FAILS > UNDECIDED > SKIPPED > HOLDS: the claim HOLDS only when every declared
     check holds.
     """
     present = {v for v in verdicts if v is not None}
@@ -116,6 +120,10 @@ class CheckOutcome:
         Numeric: each extra measurement's min and max over the trials.
     figures : list of str
         Figure paths relative to the report directory.
+    margin : float or None
+        Numeric: how far the verdict sits from its tolerance, as a factor >= 1 when robust
+        (HOLDS: tolerance / worst error; FAILS: worst error / tolerance; for exact criteria the
+        trials' own margins, see :attr:`verify.Measurement.margin`).
     """
 
     kind: str
@@ -131,6 +139,7 @@ class CheckOutcome:
     reproduce: str | None = None
     measurements: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
     figures: list[str] = dataclasses.field(default_factory=list)
+    margin: float | None = None
 
     def to_json(self) -> str:
         """Serialise to a JSON string (strict JSON: no NaN literals)."""
