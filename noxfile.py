@@ -39,9 +39,36 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def verify(session: nox.Session) -> None:
-    """The full audit into reports/ (``nox -s verify -- -k BL22`` passes arguments on)."""
+    """The full audit; with no selection it writes the committed report, reports/.
+
+    Arguments after ``--`` go to ``ssl-audit``: a selected run (``-- --id BL22-C2``, ``-- -k
+    BL22``) writes to .ssl-audit/report/ instead and leaves reports/ untouched.
+    """
     _install(session, "test")
-    session.run("ssl-audit", "--profile", "full", "--report-dir", "reports", *session.posargs)
+    session.run("ssl-audit", "--profile", "full", *session.posargs)
+
+
+@nox.session
+def mutation(session: nox.Session) -> None:
+    """Mutation run: known bugs injected one at a time into a temporary copy of the checkout
+    (torch_impl/, verify/, derivations/base.py); fails if the unit tests miss one (~10 min).
+
+    Arguments after ``--`` go to the script, e.g. ``-- --only fit-worst-restart-kept``.
+    """
+    _install(session, "test")
+    session.run("python", "tests/mutation/run_mutants.py", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def dev(session: nox.Session) -> None:
+    """A development environment in ``.venv``: CPU torch, the project editable, test and lint
+    extras. ``source .venv/bin/activate`` afterwards; ``pytest`` and ``ssl-audit`` then run the
+    checkout's code."""
+    session.run("python3", "-m", "venv", ".venv")
+    pip = [".venv/bin/python", "-m", "pip", "install", "--quiet"]
+    # torch first and pinned: otherwise the extras' resolver pulls the multi-GB CUDA build.
+    session.run(*pip, TORCH)
+    session.run(*pip, "-e", ".[test,lint]")
 
 
 @nox.session(venv_backend="none")

@@ -6,18 +6,25 @@ advice for checking equivalence: simplify, and back the answer with numeric spot
 
 * :func:`check_residual` first ``expand``s, then ``simplify``s; zero after either is a proof.
 * Otherwise it substitutes random rationals (respecting each symbol's assumptions) and evaluates:
-  a value clearly nonzero *disproves* the identity and is returned as the witness; values that
-  all vanish leave it *undecided* (true numerically, not proved), which does not count as holds.
+  a value that is a finite number clearly nonzero *disproves* the identity and is returned as
+  the witness; values that all vanish leave it *undecided* (true numerically, not proved), which
+  neither holds nor fails.
+* A residual containing ``nan``, ``zoo`` or ``oo``, or a spot-check value that is not finite,
+  means the derivation itself is broken (a division by zero, a wrong limit): *nonfinite*, which
+  the engine reports as ERROR, never as a refutation.
 """
 
 from __future__ import annotations
 
+import cmath
 import dataclasses
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import sympy as sp
+from sympy.concrete.expr_with_limits import ExprWithLimits
+from sympy.logic.boolalg import Boolean
 from sympy.matrices.expressions import MatrixExpr
 
 __all__ = [
@@ -42,16 +49,19 @@ class ResidualCheck:
 
     Attributes
     ----------
-    status : {'zero', 'nonzero', 'undecided'}
+    status : {'zero', 'nonzero', 'undecided', 'nonfinite'}
         'zero': simplification reduced the residual to 0. 'nonzero': a spot check found a point
-        where it is not 0 (``witness``). 'undecided': not simplified to 0, but vanishing at
-        every spot check.
+        (``witness``) where it is a finite, nonzero number. 'undecided': not simplified to 0,
+        but vanishing at every spot check (or not reducible to a number there), or a matrix
+        expression of symbolic size: neither proved nor refuted. 'nonfinite': the residual
+        contains ``nan`` / ``zoo`` / ``oo``, or evaluates to a non-finite value at a spot check
+        (``witness``): the derivation is broken.
     simplified : sympy object
         The residual after simplification.
     method : str
         How the status was reached, for the report.
     witness : dict or None
-        For 'nonzero': symbol name -> value where the residual is nonzero.
+        For 'nonzero' (and a 'nonfinite' spot check): symbol name -> value at that point.
     """
 
     status: str
@@ -61,11 +71,40 @@ class ResidualCheck:
 
     @property
     def holds(self) -> bool:
+        """Proved: the residual simplified to 0."""
         return self.status == "zero"
+
+    @property
+    def refuted(self) -> bool:
+        """Disproved: a witness where the residual is a finite nonzero number."""
+        return self.status == "nonzero"
+
+    @property
+    def broken(self) -> bool:
+        """The residual is not a finite expression: the derivation, not the claim, is wrong."""
+        return self.status == "nonfinite"
 
     def residual_text(self, limit: int = 300) -> str:
         text = str(self.simplified)
         return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_NON_FINITE = (sp.S.NaN, sp.S.ComplexInfinity, sp.S.Infinity, sp.S.NegativeInfinity)
+
+
+def _has_non_finite(expr: Any) -> bool:
+    """Whether ``expr`` (or a Matrix entry) holds nan, zoo or +-oo as a value; an infinite
+    bound of a Sum, Integral or Limit, or an oo in a condition or a set (a Piecewise's
+    ``x < oo``, ``Interval(0, oo)``), is not a value and does not count."""
+    if isinstance(expr, sp.MatrixBase):
+        return any(_has_non_finite(e) for e in expr)
+    if not isinstance(expr, sp.Basic) or isinstance(expr, (Boolean, sp.Set)):
+        return False
+    if any(expr is v for v in _NON_FINITE):
+        return True
+    if isinstance(expr, (ExprWithLimits, sp.Limit)):
+        return _has_non_finite(expr.args[0])
+    return any(_has_non_finite(a) for a in expr.args)
 
 
 def _is_zero(expr: Any) -> bool:
@@ -121,23 +160,57 @@ def check_residual(residual: Residual, *, seed: int = 0) -> ResidualCheck:
         expanded = _elementwise(expr, lambda e: sp.expand(e.doit()))
     if _is_zero(expanded):
         return ResidualCheck("zero", expanded, "doit + expand")
+    if _has_non_finite(expanded):
+        return ResidualCheck("nonfinite", expanded, "doit + expand left nan, zoo or oo")
     simplified = (_elementwise(expanded, sp.simplify) if not isinstance(expanded, MatrixExpr)
                   else sp.simplify(expanded))
     if _is_zero(simplified):
         return ResidualCheck("zero", simplified, "doit + expand + simplify")
+    if _has_non_finite(simplified):
+        return ResidualCheck("nonfinite", simplified, "simplify left nan, zoo or oo")
     if isinstance(simplified, MatrixExpr) or simplified.atoms(sp.MatrixSymbol):
         return ResidualCheck("undecided", simplified,
                              "expand + simplify left a matrix expression of symbolic size")
-    rng = random.Random(seed)
+    return _spot_check(simplified, random.Random(seed))
+
+
+def _spot_value(value: sp.Expr) -> complex | None:
+    """``value`` (evaluated at a point) as a complex number; ``None`` when it is not a number
+    (e.g. an undefined function left unevaluated)."""
+    if not value.is_number:
+        return None
+    try:
+        return complex(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _spot_check(simplified: Any, rng: random.Random) -> ResidualCheck:
+    """Evaluate ``simplified`` at random points: a finite nonzero value refutes it, a
+    non-finite one means it is broken, vanishing everywhere leaves it undecided."""
     symbols = sorted(simplified.free_symbols, key=str)
+    unevaluated = False
     for _ in range(_SPOT_CHECKS):
         point = {s: _sample(s, rng) for s in symbols}
+        witness = {str(s): str(v) for s, v in point.items()}
         value = _elementwise(simplified.xreplace(point), lambda e: sp.N(e, 50))
-        values = list(value) if isinstance(value, sp.MatrixBase) else [value]
-        if any(not v.is_number or abs(complex(v)) > _SPOT_TOL for v in values):
+        entries = list(value) if isinstance(value, sp.MatrixBase) else [value]
+        numbers = [_spot_value(e) for e in entries]
+        # NaN compares False with everything: test for it first, or NaN would pass as 0. (A
+        # huge finite value may overflow complex() to inf: that is a witness, not a break.)
+        if _has_non_finite(value) or any(z is not None and cmath.isnan(z) for z in numbers):
+            return ResidualCheck("nonfinite", simplified,
+                                 "expand + simplify, then a spot check gave a non-finite value",
+                                 witness)
+        if any(z is not None and abs(z) > _SPOT_TOL for z in numbers):
             return ResidualCheck("nonzero", simplified,
                                  "expand + simplify, then a spot check at a random point",
-                                 {str(s): str(v) for s, v in point.items()})
+                                 witness)
+        unevaluated = unevaluated or any(z is None for z in numbers)
+    if unevaluated:
+        return ResidualCheck("undecided", simplified,
+                             f"not simplified to 0; not a number at {_SPOT_CHECKS} random "
+                             "points")
     return ResidualCheck("undecided", simplified,
                          f"not simplified to 0; zero at {_SPOT_CHECKS} random points")
 

@@ -30,14 +30,27 @@ the iterate converges to the exact kink point rather than to a smoothed neighbou
 Reaching the certificate. A line search on f cannot push ||g|| below about sqrt(eps) (the
 decrease it must detect is ~||g||^2, under float64 resolution), and SSL losses have curved
 manifolds of minimisers (shifts, rotations) on which L-BFGS crawls. When the loss goes flat
-(or the iterate stops moving) before the certificate holds, a few Levenberg-Marquardt-damped
-Newton steps on the dense Hessian (problems up to 2048 parameters) are accepted on a decrease
-of the gradient norm. Larger problems rely on L-BFGS alone and may report ``converged=False``
-at a tight ``grad_tol``: that is the honest outcome, not a failure of the claim.
+(or the iterate stops moving) before the certificate holds, damped saddle-free Newton steps on
+the dense Hessian (problems up to 2048 parameters, :func:`_newton_polish`) take over, accepted
+on a decrease of the loss while it is resolved, then of the certificate. Larger problems rely
+on the minimiser alone and may report ``converged=False`` at a tight ``grad_tol``: that is the
+honest outcome, not a failure of the claim.
+
+Margin. A certificate that only just meets ``grad_tol`` makes "converged" depend on the last
+digits of the arithmetic (which differ between CPU instruction sets). A restart therefore
+passes through stages (:func:`_fit_restart`): the minimiser must end converged or stalled; the
+margin stage then requires ``certificate <= grad_tol / margin`` (``FitOptions.margin``, 100 by
+default), polishing by Newton steps when the minimiser ended short of it (for a hinge
+objective: on the kinks, where the problem is smooth, with the Hessian of the Lagrangian on
+their tangent space); a restart still short is continued by a fresh minimiser from where it
+stopped (``continue_on_stall``), then polished again. Otherwise it is not converged, and
+:class:`NotConverged` states the certificate, the tolerance and the margin.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 import os
 import sys
@@ -60,6 +73,7 @@ from torch_impl.validation import (
 )
 
 __all__ = [
+    "FitOptions",
     "FitResult",
     "NotConverged",
     "HingeObjective",
@@ -69,6 +83,7 @@ __all__ = [
     "min_norm_subgradient",
     "optimality_certificate",
     "vicreg_objective",
+    "cached_fit",
 ]
 
 Objective = Callable[[torch.Tensor], torch.Tensor]
@@ -86,11 +101,25 @@ _LBFGS_HISTORY = 100
 _ALM_SHRINK = 0.25
 _ALM_RHO_GROWTH = 10.0
 _ALM_RHO_MAX_FACTOR = 1e6
-# Newton polish: at most this many steps, each trying this many dampings, and only for
-# problems whose dense Hessian is this small.
-_NEWTON_STEPS = 8
-_NEWTON_DAMPINGS = 4
+# Newton polish, only for problems whose dense Hessian is this small. Dampings are relative to
+# the largest |Hessian eigenvalue| (0: the plain pseudo-inverse step; larger values shorten
+# the steps along flat directions); multiplier 3 is the exact step on a quartic valley.
 _NEWTON_MAX_PARAMS = 2048
+_POLISH_DAMPINGS = (0.0, 1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2)
+_POLISH_MULTIPLIERS = (1.0, 2.0, 3.0)
+# A loss decrease smaller than this fraction of |loss| is not resolved (float64 sums of terms
+# up to ~100x the loss); below it the polish follows the certificate instead.
+_LOSS_RESOLUTION = 1e-12
+# polish_to_floor: stop once a step removes less than this fraction of the loss (on a quartic
+# valley each step removes ~80%, near a non-degenerate minimum only rounding is left).
+_POLISH_MIN_GAIN = 1e-4
+# Hinges this close to their kink are held on it by the polish (the minimisers leave them
+# within ~1e-9); Gauss-Newton steps back onto the kinks stop at this residual.
+_POLISH_KINK_BAND = 1e-6
+_PROJECTION_STEPS = 5
+_PROJECTION_TOL = 1e-15
+# Singular values of the kinks' Jacobian below this fraction of the largest are dependent rows.
+_POLISH_RANK_RTOL = 1e-10
 # Progress bars appear only for fits still running after this many seconds.
 _PROGRESS_DELAY_S = 2.0
 
@@ -115,16 +144,18 @@ class FitResult:
     loss : float
         The loss at ``z`` (for a hinge objective, the true non-smooth loss).
     grad_norm : float
-        The certificate at ``z``, the value compared with ``grad_tol``:
-        ``||g|| / max(1, |loss|)`` with ``g`` as named by ``criterion``.
+        The certificate at ``z``, the value compared with ``grad_tol / required_margin``:
+        ``||g|| / max(1, |loss|)`` with ``g`` as named by ``criterion`` (also ``certificate``).
     criterion : str
         ``"grad-norm"`` (smooth loss) or ``"min-norm-subgradient"`` (:class:`HingeObjective`).
     iterations : int
-        Optimiser iterations of the kept restart (all inner iterations for a hinge objective).
+        Optimiser iterations of the kept restart (all inner iterations for a hinge objective),
+        Newton polishing steps included.
     seconds : float
         Wall-clock time of all restarts (device synchronised).
     converged : bool
-        Both criteria hold at ``z`` and no restart diverged.
+        The minimiser's criteria held (or it stalled), the certificate at ``z`` is
+        ``<= grad_tol / required_margin`` and no restart diverged.
     diverged : bool
         Some restart met a non-finite loss / gradient / iterate or an iterate larger than
         ``diverge_threshold``.
@@ -138,6 +169,10 @@ class FitResult:
         Index of the kept restart: the lowest final loss among those that did not diverge.
     seed, device, grad_tol, loss_rtol
         The settings the fit ran with.
+    required_margin : float
+        ``FitOptions.margin``: the factor the certificate must stay below ``grad_tol``.
+    polish_steps : int
+        Newton polishing steps of the kept restart.
     """
 
     z: torch.Tensor
@@ -157,6 +192,24 @@ class FitResult:
     device: torch.device
     grad_tol: float
     loss_rtol: float
+    required_margin: float = 1.0
+    polish_steps: int = 0
+
+    @property
+    def certificate(self) -> float:
+        """The certificate at ``z`` (same as ``grad_norm``)."""
+        return self.grad_norm
+
+    @property
+    def tolerance(self) -> float:
+        """The tolerance the certificate is compared with: ``grad_tol``."""
+        return self.grad_tol
+
+    @property
+    def margin(self) -> float:
+        """``grad_tol / certificate`` (inf for a zero certificate): >= ``required_margin``
+        for a converged fit."""
+        return self.grad_tol / self.grad_norm if self.grad_norm > 0 else math.inf
 
     def require_converged(self) -> FitResult:
         """Return ``self`` if the fit converged, else raise :class:`NotConverged`.
@@ -171,8 +224,10 @@ class FitResult:
         kind = "diverged" if self.diverged else "did not converge"
         raise NotConverged(
             f"fit {kind} ({self.status}): loss={self.loss:.6g}, {self.criterion} certificate "
-            f"{self.grad_norm:.3g} (tolerance grad_tol={self.grad_tol:.3g}, "
-            f"loss_rtol={self.loss_rtol:.3g}) after {self.iterations} iterations"
+            f"{self.grad_norm:.3g} (tolerance grad_tol={self.grad_tol:.3g}, margin "
+            f"{self.margin:.3g} of the required {self.required_margin:g}, "
+            f"loss_rtol={self.loss_rtol:.3g}) after {self.iterations} iterations "
+            f"({self.polish_steps} of them Newton polishing steps)"
         )
 
 
@@ -389,6 +444,117 @@ def optimality_certificate(
 
 
 # ---------------------------------------------------------------------------------------------
+# Options
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    """How a fit runs and when it counts as converged (shared by :func:`fit_free` and
+    :func:`fit_linear`, which also accept each field as a keyword argument).
+
+    Attributes
+    ----------
+    method : {"lbfgs", "adam"}, default="lbfgs"
+        L-BFGS with a strong-Wolfe line search, or Adam (then ``lr`` is required).
+    lr : float, optional
+        Step size (L-BFGS default 1, the quasi-Newton step).
+    max_iter : int, default=1000
+        Budget of optimiser iterations per restart (per continuation, see
+        ``continue_on_stall``); running out means not converged.
+    grad_tol : float, default=1e-8
+        Tolerance on the certificate ``||g|| / max(1, |loss|)``.
+    loss_rtol : float, default=1e-10
+        Tolerance on each of the last ``loss_window`` relative loss changes.
+    loss_window : int, default=5
+    kink_tol : float, default=1e-8
+        Hinges with ``|h_k| <= kink_tol`` count as on their kink (:func:`optimality_certificate`).
+    rho : float, optional
+        Initial augmented-Lagrangian penalty for hinge objectives (default 10 * hinge_weight;
+        a stiffer start, e.g. 100 * hinge_weight, reaches optima with many kinks faster).
+    diverge_threshold : float, default=1e8
+        An iterate entry larger in magnitude means divergence (a loss unbounded below).
+    margin : float, default=100
+        Required factor between ``grad_tol`` and the returned certificate: converged needs
+        ``certificate <= grad_tol / margin``. A minimiser that ends between the two is polished
+        by Newton steps (module docstring) rather than accepted, so that a verdict does not
+        hang on the last digits of a CPU's arithmetic. 1 disables the requirement.
+    polish_steps : int, default=20
+        Budget of Newton polishing steps per polish (0: no polishing).
+    polish_to_floor : bool, default=False
+        Keep polishing after the certificate reaches ``grad_tol / margin``, while a step still
+        removes a fraction ``1e-4`` of the loss (within ``polish_steps``). For degenerate
+        minima whose loss grows like the fourth power of the distance (BarlowTwins' zero-loss
+        optima), where a small certificate still leaves the point ~certificate^(1/3) away.
+    continue_on_stall : int, default=1
+        How many times a restart that stalled (flat loss, certificate not met, polish failed)
+        is continued by a fresh optimiser (new curvature history; for a hinge objective, new
+        multipliers) from where it stopped, each with a fresh ``max_iter`` budget.
+    normalise : callable, optional
+        ``p -> p'`` with ``loss(p') = loss(p)`` (a symmetry of the loss, e.g. row
+        normalisation for a loss of normalize(Z)): the fit is certified, polished and returned
+        at ``normalise(p)``, so that a certificate cannot be met by drifting along the symmetry
+        (long rows shrink a scale-invariant loss's gradient as 1 / ||z_i||).
+    """
+
+    method: str = "lbfgs"
+    lr: float | None = None
+    max_iter: int = 1000
+    grad_tol: float = 1e-8
+    loss_rtol: float = 1e-10
+    loss_window: int = 5
+    kink_tol: float = 1e-8
+    rho: float | None = None
+    diverge_threshold: float = 1e8
+    margin: float = 100.0
+    polish_steps: int = 20
+    polish_to_floor: bool = False
+    continue_on_stall: int = 1
+    normalise: Objective | None = None
+
+    def __post_init__(self) -> None:
+        # Frozen dataclass: store each validated value through object.__setattr__.
+        def store(name: str, value: object) -> None:
+            object.__setattr__(self, name, value)
+
+        method = check_choice(self.method, "method", _METHODS)
+        if self.lr is not None:
+            store("lr", check_scalar(self.lr, "lr", low=0.0, low_inclusive=False))
+        elif method == "adam":
+            raise InvalidInputError("lr must be given for method='adam' (no default step size)")
+        store("max_iter", check_int(self.max_iter, "max_iter", low=1))
+        for name in ("grad_tol", "loss_rtol", "kink_tol", "diverge_threshold"):
+            store(name, check_scalar(getattr(self, name), name, low=0.0, low_inclusive=False))
+        store("loss_window", check_int(self.loss_window, "loss_window", low=1))
+        if self.rho is not None:
+            store("rho", check_scalar(self.rho, "rho", low=0.0, low_inclusive=False))
+        store("margin", check_scalar(self.margin, "margin", low=1.0))
+        store("polish_steps", check_int(self.polish_steps, "polish_steps", low=0))
+        store("continue_on_stall", check_int(self.continue_on_stall, "continue_on_stall", low=0))
+        if not isinstance(self.polish_to_floor, bool):
+            raise TypeError(f"polish_to_floor must be a bool, got {type(self.polish_to_floor)}")
+        if self.normalise is not None and not callable(self.normalise):
+            raise TypeError(f"normalise must be callable, got {type(self.normalise).__name__}")
+
+    @property
+    def target(self) -> float:
+        """The certificate a converged fit must reach: ``grad_tol / margin``."""
+        return self.grad_tol / self.margin
+
+
+def _options(options: FitOptions | None, overrides: dict[str, object]) -> FitOptions:
+    """``options`` (default :class:`FitOptions`) with the keyword overrides applied."""
+    if options is None:
+        options = FitOptions()
+    elif not isinstance(options, FitOptions):
+        raise TypeError(f"options must be a FitOptions, got {type(options).__name__}")
+    unknown = sorted(set(overrides) - {f.name for f in dataclasses.fields(FitOptions)})
+    if unknown:
+        raise TypeError(f"unknown fit option(s) {unknown}; see FitOptions")
+    return dataclasses.replace(options, **overrides) if overrides else options
+
+
+# ---------------------------------------------------------------------------------------------
 # One restart
 # ---------------------------------------------------------------------------------------------
 
@@ -403,19 +569,6 @@ class _Diverged(Exception):
         self.loss = loss
 
 
-@dataclass(frozen=True)
-class _Settings:
-    method: str
-    lr: float
-    max_iter: int
-    grad_tol: float
-    loss_rtol: float
-    loss_window: int
-    kink_tol: float
-    rho: float | None
-    diverge_threshold: float
-
-
 @dataclass
 class _Run:
     """Mutable state of one restart."""
@@ -427,25 +580,27 @@ class _Run:
     status: str = ""
     loss: float = math.nan
     certificate: float = math.inf
+    polish_steps: int = 0
 
 
-def _plateau(history: list[float], settings: _Settings) -> bool:
+def _plateau(history: list[float], options: FitOptions) -> bool:
     """The last ``loss_window`` relative loss changes are all <= loss_rtol."""
-    if len(history) <= settings.loss_window:
+    if len(history) <= options.loss_window:
         return False
-    tail = history[-settings.loss_window - 1 :]
+    tail = history[-options.loss_window - 1 :]
     return all(
-        abs(b - a) <= settings.loss_rtol * max(1.0, abs(b))
+        abs(b - a) <= options.loss_rtol * max(1.0, abs(b))
         for a, b in zip(tail[:-1], tail[1:], strict=True)
     )
 
 
-def _make_optimizer(p: torch.Tensor, settings: _Settings) -> torch.optim.Optimizer:
-    if settings.method == "adam":
-        return torch.optim.Adam([p], lr=settings.lr)
+def _make_optimizer(p: torch.Tensor, options: FitOptions) -> torch.optim.Optimizer:
+    if options.method == "adam":
+        return torch.optim.Adam([p], lr=options.lr)
     return torch.optim.LBFGS(
         [p],
-        lr=settings.lr,
+        # The unit step is the quasi-Newton step; the line search scales it.
+        lr=1.0 if options.lr is None else options.lr,
         max_iter=1,
         max_eval=1 + _LBFGS_LINE_SEARCH_EVALS,
         tolerance_grad=0.0,
@@ -464,7 +619,7 @@ def _as_loss(value: object) -> torch.Tensor:
 def _minimise(
     run: _Run,
     objective: Callable[[torch.Tensor], tuple[torch.Tensor, float]],
-    settings: _Settings,
+    options: FitOptions,
     budget: int,
     tick: Callable[[float], None],
     inner: bool,
@@ -475,17 +630,19 @@ def _minimise(
     loss). Each iteration first evaluates the current iterate p_k; the criteria are checked
     there and, when they hold, ``run.p`` is left exactly at p_k, the point they were checked at.
     The criteria are: gradient certificate <= grad_tol AND plateau of f; for an ``inner``
-    problem of the augmented Lagrangian, either one (the outer loop certifies the true
-    objective). Returns whether they held; sets ``run.diverged`` / ``run.status`` otherwise.
+    problem of the augmented Lagrangian, the certificate alone (the outer loop certifies the
+    true objective). When f goes flat first, Newton steps polish f's certificate to grad_tol
+    (:func:`_newton_polish`). Returns whether the criteria held; sets ``run.diverged`` /
+    ``run.status`` otherwise.
     """
     p = run.p.detach().clone().requires_grad_(True)
-    optimizer = _make_optimizer(p, settings)
+    optimizer = _make_optimizer(p, options)
     seen: list[tuple[float, float, float]] = []  # (f, reported loss, certificate) per call
 
     def closure() -> torch.Tensor:
         optimizer.zero_grad()
         x = p.detach()
-        if not bool(torch.isfinite(x).all()) or float(x.abs().max()) > settings.diverge_threshold:
+        if not bool(torch.isfinite(x).all()) or float(x.abs().max()) > options.diverge_threshold:
             raise _Diverged("iterate non-finite or above diverge_threshold", x, math.nan)
         f, reported = objective(p)
         if not math.isfinite(float(f.detach())) or not math.isfinite(reported):
@@ -515,10 +672,10 @@ def _minimise(
         run.iterations += 1
         tick(loss_k)
         still = still + 1 if torch.equal(before, p.detach()) else 0
-        stuck = still >= settings.loss_window
+        stuck = still >= options.loss_window
         # An iterate that no longer moves has a constant loss: a plateau as well (this is how a
         # start that is already optimal, e.g. a warm start, converges).
-        small, flat = cert_k <= settings.grad_tol, stuck or _plateau(values, settings)
+        small, flat = cert_k <= options.grad_tol, stuck or _plateau(values, options)
         if small and (inner or flat):
             run.p, run.loss, run.certificate = before, loss_k, cert_k
             return True
@@ -526,7 +683,13 @@ def _minimise(
             # The line search can no longer resolve a decrease of f (its changes are at the
             # rounding level while the gradient is not yet small): polish by Newton steps.
             run.p, run.loss, run.certificate = before, loss_k, cert_k
-            if _newton_polish(run, objective, settings, tick):
+
+            def f_only(q: torch.Tensor) -> torch.Tensor:
+                return objective(q)[0]
+
+            _polish_run(run, f_only, options, tick, target=options.grad_tol,
+                        report=lambda q: objective(q)[1])
+            if run.certificate <= options.grad_tol:
                 return True
             run.status = (
                 "stalled: the optimiser no longer moves the iterate"
@@ -535,90 +698,28 @@ def _minimise(
             )
             return False
     run.p = p.detach().clone()
-    run.status = f"budget max_iter={settings.max_iter} exhausted"
-    return False
-
-
-def _newton_polish(
-    run: _Run,
-    objective: Callable[[torch.Tensor], tuple[torch.Tensor, float]],
-    settings: _Settings,
-    tick: Callable[[float], None],
-) -> bool:
-    """A few damped Newton steps from ``run.p``; True when the certificate reaches ``grad_tol``.
-
-    Near a minimum, changes of f fall below float64 resolution long before the gradient is
-    at its own floor, so a line search on f stalls at ||g|| ~ sqrt(eps). These steps do not
-    need f to resolve a decrease: each is accepted when it lowers the gradient norm (and does
-    not raise f beyond ``loss_rtol``). SSL losses have curved manifolds of minimisers (shifts,
-    rotations), hence near-zero and slightly negative Hessian eigenvalues; the step
-    ``-(H_+ + mu I)^{-1} g`` (H_+ the Hessian with negative eigenvalues set to 0) with a
-    Levenberg-Marquardt damping ``mu = ||g|| * 10^j`` keeps it a bounded descent step and
-    converges fast on such degenerate minima. Limited to ``_NEWTON_MAX_PARAMS`` parameters
-    (the Hessian is dense).
-    """
-    x = run.p.detach()
-    if x.numel() > _NEWTON_MAX_PARAMS:
-        return False
-
-    def value(q: torch.Tensor) -> torch.Tensor:
-        return objective(q.reshape(x.shape))[0]
-
-    def evaluate(q: torch.Tensor) -> tuple[float, float, torch.Tensor]:
-        with torch.enable_grad():
-            q = q.detach().requires_grad_(True)
-            f, reported = objective(q)
-            (g,) = torch.autograd.grad(f, q)
-        return float(f.detach()), reported, g.detach().reshape(-1)
-
-    f, _, g = evaluate(x)
-    for _ in range(_NEWTON_STEPS):
-        if run.iterations >= settings.max_iter:
-            return False
-        H = torch.autograd.functional.hessian(value, x.reshape(-1))
-        eigenvalues, vectors = torch.linalg.eigh((H + H.T) / 2)
-        curvature = eigenvalues.clamp(min=0)
-        g_coords = vectors.T @ g
-        for j in range(_NEWTON_DAMPINGS):
-            mu = float(g.norm()) * 10.0**j
-            x_new = x - (vectors @ (g_coords / (curvature + mu))).reshape(x.shape)
-            f_new, reported, g_new = evaluate(x_new)
-            if (
-                math.isfinite(f_new)
-                and bool(torch.isfinite(g_new).all())
-                and float(g_new.norm()) < float(g.norm())
-                and f_new <= f + settings.loss_rtol * max(1.0, abs(f))
-            ):
-                break
-        else:
-            return False
-        x, f, g = x_new, f_new, g_new
-        run.iterations += 1
-        run.history.append(reported)
-        tick(reported)
-        run.p, run.loss = x, reported
-        run.certificate = float(g.norm()) / max(1.0, abs(f))
-        if run.certificate <= settings.grad_tol:
-            return True
+    run.status = f"budget max_iter={options.max_iter} exhausted"
     return False
 
 
 def _fit_smooth(
-    run: _Run, loss_fn: Objective, settings: _Settings, tick: Callable[[float], None]
+    run: _Run, loss_fn: Objective, options: FitOptions, budget: int,
+    tick: Callable[[float], None],
 ) -> bool:
     def objective(p: torch.Tensor) -> tuple[torch.Tensor, float]:
         f = _as_loss(loss_fn(p))
         return f, float(f.detach())
 
-    ok = _minimise(run, objective, settings, settings.max_iter, tick, inner=False)
+    ok = _minimise(run, objective, options, budget, tick, inner=False)
     if not run.diverged:
         # Recompute at the returned point so loss and certificate are exactly those of run.p.
-        run.loss, run.certificate, _ = optimality_certificate(loss_fn, run.p)
+        run.loss, run.certificate = _certify(loss_fn, run.p, options.kink_tol)
     return ok
 
 
 def _fit_hinge(
-    run: _Run, obj: HingeObjective, settings: _Settings, tick: Callable[[float], None]
+    run: _Run, obj: HingeObjective, options: FitOptions, budget: int,
+    tick: Callable[[float], None],
 ) -> bool:
     """Augmented Lagrangian (method of multipliers) for ``smooth + w sum relu(h)``.
 
@@ -626,15 +727,22 @@ def _fit_hinge(
     leaves, for each hinge, a C^1 piecewise-quadratic function of h whose slope is
     ``clip(lam + rho h, 0, w)``; its value is ``(y_c^2 - lam^2) / (2 rho) + w relu(y - w) / rho``
     with ``y = lam + rho h`` and ``y_c = clip(y, 0, w)``. The multiplier update is that slope.
+
+    An outer iteration is accepted only when the true loss's certificate <= grad_tol AND its
+    history has a plateau (either alone is not an optimum: a small certificate while the loss
+    still moves, or a flat loss away from stationarity). A plateau with the splitting met
+    (residual <= kink_tol) but no certificate is a stall: the multipliers have nothing left to
+    teach, and the polish stage takes over on the kinks.
     """
     w = obj.hinge_weight
     with torch.no_grad():
         m = obj.hinge_args(run.p).reshape(-1).numel()
-    rho = settings.rho if settings.rho is not None else 10.0 * w
+    rho = options.rho if options.rho is not None else 10.0 * w
     rho_max = rho * _ALM_RHO_MAX_FACTOR
     # Multipliers start mid-range: no prior on which side of its kink each hinge ends.
     lam = torch.full((m,), w / 2, dtype=run.p.dtype, device=run.p.device)
     residual_before = math.inf
+    limit = run.iterations + budget
 
     def augmented(p: torch.Tensor) -> tuple[torch.Tensor, float]:
         s = _as_loss(obj.smooth(p))
@@ -645,19 +753,24 @@ def _fit_hinge(
         f = s + hinges.sum()
         return f, float(s.detach() + w * torch.relu(h.detach()).sum())
 
-    while run.iterations < settings.max_iter:
-        budget = settings.max_iter - run.iterations
-        done = _minimise(run, augmented, settings, budget, tick, inner=True)
+    while run.iterations < limit:
+        done = _minimise(run, augmented, options, limit - run.iterations, tick, inner=True)
         if run.diverged:
             return False
-        run.loss, run.certificate = _hinge_certificate(obj, run.p, settings.kink_tol)
-        run.certificate /= max(1.0, abs(run.loss))
-        if run.certificate <= settings.grad_tol and _plateau(run.history, settings):
+        run.loss, run.certificate = _certify(obj, run.p, options.kink_tol)
+        flat = _plateau(run.history, options)
+        if run.certificate <= options.grad_tol and flat:
             return True
         with torch.no_grad():
             h = obj.hinge_args(run.p).reshape(-1)
             new_lam = (lam + rho * h).clamp(0, w)
             residual = float((new_lam - lam).abs().max()) / rho  # |h - u| of the splitting
+        if flat and residual <= options.kink_tol:
+            run.status = (
+                f"stalled: splitting met (residual {residual:.3g}) and loss flat but "
+                f"certificate {run.certificate:.3g} > grad_tol"
+            )
+            return False
         if residual == 0.0 and not done:
             return False  # nothing left to update: the multipliers and the iterate are fixed
         lam = new_lam
@@ -666,7 +779,267 @@ def _fit_hinge(
         residual_before = residual
         run.status = ""
     if not run.status:
-        run.status = f"budget max_iter={settings.max_iter} exhausted"
+        run.status = f"budget max_iter={options.max_iter} exhausted"
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Newton polish (one polisher: stalls of the minimiser and the margin stage)
+# ---------------------------------------------------------------------------------------------
+
+
+def _certify(objective: Objective | HingeObjective, x: torch.Tensor,
+             kink_tol: float) -> tuple[float, float]:
+    """(loss, certificate) at ``x``; (inf, inf) where either is not finite."""
+    if isinstance(objective, HingeObjective):
+        loss, norm = _hinge_certificate(objective, x, kink_tol)
+    else:
+        with torch.enable_grad():
+            q = x.detach().requires_grad_(True)
+            f = _as_loss(objective(q))
+            (g,) = torch.autograd.grad(f, q)
+        loss, norm = float(f.detach()), float(g.norm())
+    if not (math.isfinite(loss) and math.isfinite(norm)):
+        return math.inf, math.inf
+    return loss, norm / max(1.0, abs(loss))
+
+
+def _onto_kinks(kinks: Objective, v: torch.Tensor) -> torch.Tensor:
+    """Gauss-Newton steps ``v - J^+ h_K(v)`` back onto the kinks h_K = 0 (v flat, (n,))."""
+    for _ in range(_PROJECTION_STEPS):
+        h = kinks(v).detach()
+        if not bool(torch.isfinite(h).all()) or float(h.abs().max()) <= _PROJECTION_TOL:
+            break
+        J = torch.autograd.functional.jacobian(kinks, v)
+        v = v - torch.linalg.pinv(J) @ h
+    return v
+
+
+def _newton_candidates(objective: Objective | HingeObjective, x: torch.Tensor
+                       ) -> list[torch.Tensor]:
+    """Trial points of one saddle-free Newton step from ``x``, on the kinks for a hinge.
+
+    Smooth objective: steps ``-m (|H| + d top I)^+ g`` for every damping d in
+    ``_POLISH_DAMPINGS`` and multiplier m in ``_POLISH_MULTIPLIERS``, |H| the Hessian with its
+    eigenvalues made positive (a descent step also along negative curvature; SSL minima are
+    degenerate: shifts, rotations) and top its largest |eigenvalue|. Multiplier 3 is the exact
+    step on a quartic valley (Newton goes 1/3 of the way there).
+
+    Hinge objective: hinges with ``|h_k| <= _POLISH_KINK_BAND`` are held on their kink
+    (h_k = 0), those above it count fully. On that set the problem is smooth: the same steps
+    are taken on the tangent space of the kinks with the Hessian of the Lagrangian
+    ``smooth + w sum_{above} h_j + sum_{kinks} lam_k h_k`` (lam the least-squares multipliers),
+    then projected back onto the kinks.
+    """
+    shape = x.shape
+    xf = x.detach().reshape(-1)
+    kinks: Objective | None = None
+    if isinstance(objective, HingeObjective):
+        with torch.no_grad():
+            h = objective.hinge_args(x).reshape(-1)
+        on_kink, above = h.abs() <= _POLISH_KINK_BAND, h > _POLISH_KINK_BAND
+        w = objective.hinge_weight
+
+        def base(v: torch.Tensor) -> torch.Tensor:
+            z = v.reshape(shape)
+            return _as_loss(objective.smooth(z)) + w * objective.hinge_args(z).reshape(-1)[
+                above].sum()
+
+        if bool(on_kink.any()):
+            def kinks(v: torch.Tensor) -> torch.Tensor:
+                return objective.hinge_args(v.reshape(shape)).reshape(-1)[on_kink]
+    else:
+        def base(v: torch.Tensor) -> torch.Tensor:
+            return _as_loss(objective(v.reshape(shape)))
+
+    with torch.enable_grad():
+        v = xf.clone().requires_grad_(True)
+        (g,) = torch.autograd.grad(base(v), v)
+    lagrangian, tangent = base, None
+    if kinks is not None:
+        J = torch.autograd.functional.jacobian(kinks, xf)
+        lam = -(torch.linalg.pinv(J.T) @ g)
+
+        def lagrangian(v: torch.Tensor) -> torch.Tensor:
+            return base(v) + (lam * kinks(v)).sum()
+
+        _, s, vh = torch.linalg.svd(J, full_matrices=True)
+        rank = int((s > _POLISH_RANK_RTOL * s[0]).sum()) if float(s[0]) > 0 else 0
+        tangent = vh[rank:].T  # (n, n - rank): directions that keep the kinks to first order
+    H = torch.autograd.functional.hessian(lagrangian, xf)
+    H = (H + H.T) / 2
+    if tangent is not None:
+        H, g = tangent.T @ H @ tangent, tangent.T @ g
+    if g.numel() == 0:
+        return []
+    eigenvalues, vectors = torch.linalg.eigh(H)
+    top = float(eigenvalues.abs().max())
+    if not math.isfinite(top) or top == 0.0:
+        return []
+    coordinates = vectors.T @ g
+    candidates = []
+    for damping in _POLISH_DAMPINGS:
+        denominator = eigenvalues.abs() + damping * top
+        keep = denominator > 0
+        step = vectors[:, keep] @ (coordinates[keep] / denominator[keep])
+        if tangent is not None:
+            step = tangent @ step
+        for multiplier in _POLISH_MULTIPLIERS:
+            candidate = xf - multiplier * step
+            if kinks is not None:
+                candidate = _onto_kinks(kinks, candidate)
+            candidates.append(candidate.reshape(shape))
+    return candidates
+
+
+def _newton_polish(
+    objective: Objective | HingeObjective,
+    x: torch.Tensor,
+    *,
+    target: float,
+    steps: int,
+    to_floor: bool,
+    kink_tol: float,
+    transform: Objective | None = None,
+    on_step: Callable[[torch.Tensor, float], None] | None = None,
+) -> tuple[torch.Tensor, float, float, int]:
+    """Newton steps from ``x`` until the certificate is <= ``target`` (or the floor).
+
+    Near a minimum, changes of f fall below float64 resolution long before the gradient is at
+    its own floor, so a line search on f stalls at ||g|| ~ sqrt(eps); on a flat or kinked
+    valley L-BFGS and the augmented Lagrangian crawl. Each step scores the trial points of
+    :func:`_newton_candidates` (each passed through ``transform``, a symmetry of the loss):
+    while the loss still resolves a decrease (more than ``_LOSS_RESOLUTION`` of |loss|) the
+    lowest loss is taken, then the lowest certificate among points that do not raise the loss.
+    It stops at ``target`` (``to_floor``: once a step also gains less than a fraction
+    ``_POLISH_MIN_GAIN`` of the loss), when no trial point improves, after ``steps`` steps, or
+    at once for problems above ``_NEWTON_MAX_PARAMS`` parameters (dense Hessian).
+
+    Returns
+    -------
+    x : torch.Tensor
+        The last accepted point.
+    loss, certificate : float
+        At ``x`` (:func:`optimality_certificate`'s definitions).
+    taken : int
+        Accepted steps.
+    """
+    x = x.detach()
+    loss, certificate = _certify(objective, x, kink_tol)
+    taken = 0
+    if x.numel() > _NEWTON_MAX_PARAMS or not math.isfinite(loss):
+        return x, loss, certificate, taken
+    while taken < steps and (to_floor or certificate > target):
+        scored = []
+        for candidate in _newton_candidates(objective, x):
+            if transform is not None:
+                candidate = transform(candidate).detach()
+            value, cert = _certify(objective, candidate, kink_tol)
+            if math.isfinite(value):
+                scored.append((candidate, value, cert))
+        if not scored:
+            break
+        resolution = _LOSS_RESOLUTION * abs(loss)
+        lowest = min(scored, key=lambda s: s[1])
+        if lowest[1] < loss - resolution:
+            chosen = lowest  # the loss still resolves a decrease: follow it
+        else:
+            level = [s for s in scored if s[1] <= loss + resolution]
+            chosen = min(level, key=lambda s: s[2]) if level else None
+            if chosen is None or chosen[2] >= certificate:
+                break  # no trial point improves either criterion
+        gain = loss - chosen[1]
+        previous = abs(loss)
+        x, loss, certificate = chosen
+        taken += 1
+        if on_step is not None:
+            on_step(x, loss)
+        if to_floor and certificate <= target and gain <= _POLISH_MIN_GAIN * previous:
+            break
+    return x, loss, certificate, taken
+
+
+def _polish_run(
+    run: _Run,
+    objective: Objective | HingeObjective,
+    options: FitOptions,
+    tick: Callable[[float], None],
+    *,
+    target: float,
+    to_floor: bool = False,
+    transform: Objective | None = None,
+    report: Callable[[torch.Tensor], float] | None = None,
+) -> None:
+    """:func:`_newton_polish` from ``run.p``; each step counts as an iteration of the run.
+
+    ``report(x)`` is the loss written to the history (default: the polished objective's).
+    """
+
+    def on_step(x: torch.Tensor, loss: float) -> None:
+        reported = loss if report is None else report(x)
+        run.iterations += 1
+        run.polish_steps += 1
+        run.history.append(reported)
+        tick(reported)
+
+    run.p, loss, run.certificate, _ = _newton_polish(
+        objective, run.p, target=target, steps=options.polish_steps, to_floor=to_floor,
+        kink_tol=options.kink_tol, transform=transform, on_step=on_step)
+    run.loss = loss if report is None else report(run.p)
+
+
+def _margin_stage(
+    run: _Run, objective: Objective | HingeObjective, options: FitOptions,
+    tick: Callable[[float], None],
+) -> bool:
+    """Certify the restart with margin: ``certificate <= grad_tol / margin`` (polished if not).
+
+    The point is first mapped by ``options.normalise`` (when given) and certified there; a
+    certificate above the target, or ``polish_to_floor``, triggers the Newton polish.
+    Returns whether the target holds; otherwise ``run.status`` says by how much it missed.
+    """
+    target = options.target
+    if options.normalise is not None:
+        run.p = options.normalise(run.p).detach()
+        run.loss, run.certificate = _certify(objective, run.p, options.kink_tol)
+    if run.certificate > target or options.polish_to_floor:
+        certified = (run.p, run.loss, run.certificate)
+        _polish_run(run, objective, options, tick, target=target,
+                    to_floor=options.polish_to_floor, transform=options.normalise)
+        if run.certificate > target >= certified[2]:
+            # Polishing to the floor left a certified point for a lower loss it could not
+            # certify: keep the certified one.
+            run.p, run.loss, run.certificate = certified
+    if run.certificate <= target:
+        return True
+    before = f" ({run.status})" if run.status else ""
+    run.status = (
+        f"certificate {run.certificate:.3g} above grad_tol / margin = {target:.3g} after "
+        f"{run.polish_steps} Newton polishing steps{before}"
+    )
+    return False
+
+
+def _fit_restart(
+    run: _Run, objective: Objective | HingeObjective, options: FitOptions,
+    tick: Callable[[float], None],
+) -> bool:
+    """One restart through its stages: minimiser, margin stage, continuation after a stall.
+
+    The minimiser (L-BFGS / Adam, or the augmented Lagrangian for a hinge objective) must end
+    converged or stalled (flat loss); a budget run out is final. The margin stage then
+    certifies with margin, polishing if needed; a restart still short of it is continued
+    ``continue_on_stall`` times by a fresh minimiser from where it stopped.
+    """
+    fit_one = _fit_hinge if isinstance(objective, HingeObjective) else _fit_smooth
+    ok = fit_one(run, objective, options, options.max_iter, tick)
+    for attempt in range(options.continue_on_stall + 1):
+        if run.diverged or not (ok or run.status.startswith("stalled")):
+            return False
+        if _margin_stage(run, objective, options, tick):
+            return True
+        if attempt < options.continue_on_stall:
+            ok = fit_one(run, objective, options, options.max_iter, tick)
     return False
 
 
@@ -738,7 +1111,7 @@ def _show_progress(progress: bool) -> bool:
 def _fit(
     loss_fn: Objective | HingeObjective,
     starts: list[torch.Tensor],
-    settings: _Settings,
+    options: FitOptions,
     *,
     seed: int,
     device: torch.device,
@@ -755,7 +1128,7 @@ def _fit(
         )
     hinge = isinstance(objective, HingeObjective)
     bar = tqdm(
-        total=settings.max_iter * len(starts),
+        total=options.max_iter * len(starts),
         desc="fit",
         delay=_PROGRESS_DELAY_S,
         leave=False,
@@ -773,8 +1146,7 @@ def _fit(
     try:
         for start in starts:
             run = _Run(p=start, history=[])
-            fit_one = _fit_hinge if hinge else _fit_smooth
-            ok = fit_one(run, objective, settings, tick)
+            ok = _fit_restart(run, objective, options, tick)
             if ok:
                 run.status = "converged"
             runs.append(run)
@@ -810,43 +1182,10 @@ def _fit(
         best_restart=best,
         seed=seed,
         device=device,
-        grad_tol=settings.grad_tol,
-        loss_rtol=settings.loss_rtol,
-    )
-
-
-def _settings(
-    loss_fn: object,
-    *,
-    method: str,
-    lr: float | None,
-    max_iter: int,
-    grad_tol: float,
-    loss_rtol: float,
-    loss_window: int,
-    kink_tol: float,
-    rho: float | None,
-    diverge_threshold: float,
-) -> _Settings:
-    if not callable(loss_fn):
-        raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
-    method = check_choice(method, "method", _METHODS)
-    if lr is None:
-        if method == "adam":
-            raise InvalidInputError("lr must be given for method='adam' (no default step size)")
-        lr = 1.0  # L-BFGS: the unit step is the quasi-Newton step; the line search scales it
-    return _Settings(
-        method=method,
-        lr=check_scalar(lr, "lr", low=0.0, low_inclusive=False),
-        max_iter=check_int(max_iter, "max_iter", low=1),
-        grad_tol=check_scalar(grad_tol, "grad_tol", low=0.0, low_inclusive=False),
-        loss_rtol=check_scalar(loss_rtol, "loss_rtol", low=0.0, low_inclusive=False),
-        loss_window=check_int(loss_window, "loss_window", low=1),
-        kink_tol=check_scalar(kink_tol, "kink_tol", low=0.0, low_inclusive=False),
-        rho=None if rho is None else check_scalar(rho, "rho", low=0.0, low_inclusive=False),
-        diverge_threshold=check_scalar(
-            diverge_threshold, "diverge_threshold", low=0.0, low_inclusive=False
-        ),
+        grad_tol=options.grad_tol,
+        loss_rtol=options.loss_rtol,
+        required_margin=options.margin,
+        polish_steps=run.polish_steps,
     )
 
 
@@ -857,19 +1196,12 @@ def fit_free(
     init: torch.Tensor | None = None,
     seed: int = 0,
     restarts: int = 3,
-    method: str = "lbfgs",
-    lr: float | None = None,
-    max_iter: int = 1000,
-    grad_tol: float = 1e-8,
-    loss_rtol: float = 1e-10,
-    loss_window: int = 5,
-    kink_tol: float = 1e-8,
-    rho: float | None = None,
     init_scale: float = 1.0,
-    diverge_threshold: float = 1e8,
     device: str | torch.device | None = "auto",
     dtype: torch.dtype = torch.float64,
     progress: bool = True,
+    options: FitOptions | None = None,
+    **option_overrides: object,
 ) -> FitResult:
     """Minimise ``loss_fn(Z)`` over a free tensor Z (non-parametric embedding) to convergence.
 
@@ -886,53 +1218,32 @@ def fit_free(
         Seed of every random draw (the random starts).
     restarts : int, default=3
         Number of starts; the best non-diverged final loss is kept.
-    method : {"lbfgs", "adam"}, default="lbfgs"
-        L-BFGS with a strong-Wolfe line search, or Adam (then ``lr`` is required).
-    lr : float, optional
-        Step size (L-BFGS default 1, the quasi-Newton step).
-    max_iter : int, default=1000
-        Budget of optimiser iterations per restart; running out means not converged.
-    grad_tol : float, default=1e-8
-        Tolerance on the certificate ``||g|| / max(1, |loss|)``.
-    loss_rtol : float, default=1e-10
-        Tolerance on each of the last ``loss_window`` relative loss changes.
-    loss_window : int, default=5
-    kink_tol : float, default=1e-8
-        Hinges with ``|h_k| <= kink_tol`` count as on their kink (:func:`optimality_certificate`).
-    rho : float, optional
-        Initial augmented-Lagrangian penalty for hinge objectives (default 10 * hinge_weight).
     init_scale : float, default=1.0
         Standard deviation of the random starts.
-    diverge_threshold : float, default=1e8
-        An iterate entry larger in magnitude means divergence (a loss unbounded below).
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
         "auto" is CUDA when available.
     dtype : torch.dtype, default=torch.float64
     progress : bool, default=True
         Allow a tqdm bar for fits longer than a few seconds; never shown when the ``CI``
         environment variable is set or stderr is not a terminal.
+    options : FitOptions, optional
+        Optimiser and convergence settings (default ``FitOptions()``).
+    **option_overrides
+        Any :class:`FitOptions` field (``max_iter=3000``, ``grad_tol=...``, ``rho=...``),
+        replacing the one in ``options``.
 
     Returns
     -------
     FitResult
     """
-    settings = _settings(
-        loss_fn,
-        method=method,
-        lr=lr,
-        max_iter=max_iter,
-        grad_tol=grad_tol,
-        loss_rtol=loss_rtol,
-        loss_window=loss_window,
-        kink_tol=kink_tol,
-        rho=rho,
-        diverge_threshold=diverge_threshold,
-    )
+    options = _options(options, option_overrides)
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
     device = resolve_device(device)
     starts = restart_inits(
         shape, restarts, seed=seed, init=init, init_scale=init_scale, device=device, dtype=dtype
     )
-    return _fit(loss_fn, starts, settings, seed=seed, device=device, progress=progress, to_z=None)
+    return _fit(loss_fn, starts, options, seed=seed, device=device, progress=progress, to_z=None)
 
 
 def fit_linear(
@@ -943,25 +1254,18 @@ def fit_linear(
     init: torch.Tensor | None = None,
     seed: int = 0,
     restarts: int = 3,
-    method: str = "lbfgs",
-    lr: float | None = None,
-    max_iter: int = 1000,
-    grad_tol: float = 1e-8,
-    loss_rtol: float = 1e-10,
-    loss_window: int = 5,
-    kink_tol: float = 1e-8,
-    rho: float | None = None,
     init_scale: float = 1.0,
-    diverge_threshold: float = 1e8,
     device: str | torch.device | None = "auto",
     dtype: torch.dtype = torch.float64,
     progress: bool = True,
+    options: FitOptions | None = None,
+    **option_overrides: object,
 ) -> FitResult:
     """Minimise ``loss_fn(X @ W)`` over a linear map W of shape (D, n_components).
 
-    The certificate is taken with respect to W. Random starts are ``W ~ N(0, init_scale^2 / D)``
-    entrywise, so that Z = X W starts at the scale of X's rows. Other parameters as
-    :func:`fit_free`.
+    The certificate is taken with respect to W (``options.normalise`` acts on W). Random starts
+    are ``W ~ N(0, init_scale^2 / D)`` entrywise, so that Z = X W starts at the scale of X's
+    rows. Other parameters as :func:`fit_free`.
 
     Parameters
     ----------
@@ -979,18 +1283,9 @@ def fit_linear(
     FitResult
         With ``w`` the optimal map and ``z = X @ w``.
     """
-    settings = _settings(
-        loss_fn,
-        method=method,
-        lr=lr,
-        max_iter=max_iter,
-        grad_tol=grad_tol,
-        loss_rtol=loss_rtol,
-        loss_window=loss_window,
-        kink_tol=kink_tol,
-        rho=rho,
-        diverge_threshold=diverge_threshold,
-    )
+    options = _options(options, option_overrides)
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
     X = check_embedding(X, "X")
     n_components = check_n_components(n_components, X.shape[1])
     init_scale = check_scalar(init_scale, "init_scale", low=0.0, low_inclusive=False)
@@ -1008,9 +1303,46 @@ def fit_linear(
     return _fit(
         loss_fn,
         starts,
-        settings,
+        options,
         seed=seed,
         device=device,
         progress=progress,
         to_z=lambda w: X @ w,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# One fit per run
+# ---------------------------------------------------------------------------------------------
+
+
+def cached_fit(function: Callable[..., object]) -> Callable[..., object]:
+    """Cache a fitting function by its (hashable) arguments, failures included.
+
+    Like :func:`functools.cache`, and a :class:`NotConverged` raised by ``function`` is cached
+    too: a fit shared by several claims is trained once per process, and a failed one is not
+    retrained by every claim that needs it (each gets the first failure, marked as cached).
+    ``cache_clear()`` empties the cache.
+    """
+    outcomes: dict[object, object] = {}
+
+    @functools.wraps(function)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        key = (args, tuple(sorted(kwargs.items())))
+        if key in outcomes:
+            outcome = outcomes[key]
+            if isinstance(outcome, NotConverged):
+                raise NotConverged(
+                    f"{outcome} [the same fit failed earlier in this run; not retrained]"
+                ) from outcome
+            return outcome
+        try:
+            outcome = function(*args, **kwargs)
+        except NotConverged as exc:
+            outcomes[key] = exc
+            raise
+        outcomes[key] = outcome
+        return outcome
+
+    wrapper.cache_clear = outcomes.clear  # type: ignore[attr-defined]
+    return wrapper

@@ -2,11 +2,13 @@
 
 A claim is declared in its own test module with :class:`Claim`; the pytest plugin
 (:mod:`verify.plugin`) runs its symbolic and numeric checks and writes ``reports/``.
-Claim code may read the run's settings with :func:`profile`, :func:`seed` and :func:`device`.
+Claim code may read the run's settings with :func:`profile`, :func:`seed` and :func:`device`;
+:func:`replay` runs one trial of a claim again (a report's counterexample), from any directory.
 """
 
 from verify.claim import Claim, ClaimDeclarationError, Measurement, Trial
 from verify.profiles import device, profile, seed
+from verify.replay import replay
 from verify.verdict import Verdict
 
 __all__ = [
@@ -17,6 +19,7 @@ __all__ = [
     "Verdict",
     "device",
     "profile",
+    "replay",
     "seed",
 ]
 

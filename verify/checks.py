@@ -2,12 +2,13 @@
 
 Nothing raised by a check escapes from here (except KeyboardInterrupt and the like): a crash
 becomes ERROR, an optimiser's ``NotConverged`` becomes NOT_CONVERGED, ``pytest.skip`` becomes
-SKIPPED, so one broken claim never stops the audit.
+SKIPPED, so one broken claim never stops the audit. A broken check cannot fake a verdict: an
+invalid error (negative, NaN, infinite) or a non-finite residual is ERROR, never FAILS, and a
+residual that is neither proved nor refuted is UNDECIDED.
 """
 
 from __future__ import annotations
 
-import math
 import time
 import traceback
 from collections.abc import Iterable
@@ -18,8 +19,9 @@ from hypothesis import given
 from hypothesis import seed as hypothesis_seed
 
 from verify import profiles
-from verify.claim import Claim, Measurement, Trial
-from verify.verdict import CheckOutcome, Verdict
+from verify.claim import Claim, InvalidMeasurement, Measurement, Trial
+from verify.replay import reproduce_commands
+from verify.verdict import CheckOutcome, Verdict, check_margin, combine, trial_margin
 
 __all__ = ["run_symbolic", "run_numeric", "is_not_converged", "error_summary"]
 
@@ -49,8 +51,21 @@ def _crash(kind: str, exc: BaseException, started: float, **extra: Any) -> Check
                         message=error_summary(exc), **extra)
 
 
+# A residual's status -> the symbolic check's verdict. 'undecided' is not a refutation (no
+# witness) and 'nonfinite' means the derivation itself is broken.
+_STATUS_VERDICT = {"zero": Verdict.HOLDS, "nonzero": Verdict.FAILS,
+                   "undecided": Verdict.UNDECIDED, "nonfinite": Verdict.ERROR}
+
+
 def run_symbolic(claim: Claim) -> CheckOutcome:
-    """Run the symbolic check: every returned derivation's residual must simplify to zero."""
+    """Run the symbolic check: every returned derivation's residual must simplify to zero.
+
+    The verdict combines the derivations' (:func:`verify.verdict.combine`): ERROR if a residual
+    is not finite ('nonfinite'), else FAILS if one has a witness where it is a finite nonzero
+    number, else UNDECIDED if one neither simplified to 0 nor was refuted, else HOLDS. The
+    outcome reports the first derivation with the deciding status: its simplified residual,
+    statement and method, and the witness point.
+    """
     # Imported here so that declaring claims does not pull in sympy before it is needed.
     from derivations.base import Derivation
 
@@ -68,15 +83,16 @@ def run_symbolic(claim: Claim) -> CheckOutcome:
     except Exception as exc:
         return _crash("symbolic", exc, started)
     seconds = time.perf_counter() - started
-    failed = [(d, c) for d, c in checks if not c.holds]
-    if not failed:
+    verdict = combine(*(_STATUS_VERDICT[c.status] for _, c in checks))
+    if verdict is Verdict.HOLDS:
         return CheckOutcome("symbolic", Verdict.HOLDS, seconds, residual="0",
                             message="; ".join(dict.fromkeys(c.method for _, c in checks)))
-    derivation, check = failed[0]
+    derivation, check = next((d, c) for d, c in checks if _STATUS_VERDICT[c.status] is verdict)
+    prefix = "the check is broken: non-finite residual; " if verdict is Verdict.ERROR else ""
     return CheckOutcome(
-        "symbolic", Verdict.FAILS, seconds,
+        "symbolic", verdict, seconds,
         residual=check.residual_text(),
-        message=f"{derivation.statement}: {check.method}",
+        message=f"{prefix}{derivation.statement}: {check.method}",
         counterexample=check.witness,
     )
 
@@ -92,10 +108,6 @@ class _ToleranceExceeded(AssertionError):
     """Raised inside a trial so that hypothesis shrinks towards a minimal failing example."""
 
 
-def _is_bad(m: Measurement, tolerance: float) -> bool:
-    return not (m.error <= tolerance)  # NaN compares False: a NaN error fails the claim
-
-
 def _measurements(trials: list[Trial]) -> dict[str, dict[str, float]]:
     table: dict[str, dict[str, float]] = {}
     for trial in trials:
@@ -106,14 +118,18 @@ def _measurements(trials: list[Trial]) -> dict[str, dict[str, float]]:
 
 
 def _worst(trials: Iterable[Trial]) -> float | None:
-    errors = [t.error for t in trials]
-    if not errors:
-        return None
-    return math.inf if any(math.isnan(e) for e in errors) else max(errors)
+    # Every recorded error is finite and >= 0 (Measurement.coerce rejects anything else).
+    return max((t.error for t in trials), default=None)
 
 
 def run_numeric(claim: Claim, figures_dir=None) -> tuple[CheckOutcome, list[Trial]]:
     """Run the numeric check under the active profile and seed.
+
+    A trial whose function raises, or returns an invalid measurement (negative or non-finite
+    error, bad margin: :class:`verify.claim.InvalidMeasurement`), makes the check ERROR (or
+    NOT_CONVERGED), with that trial's parameters as the counterexample and the commands that
+    replay it. A crash while shrinking a known failure only rejects that candidate; an invalid
+    measurement never does: the check is broken.
 
     Parameters
     ----------
@@ -125,7 +141,7 @@ def run_numeric(claim: Claim, figures_dir=None) -> tuple[CheckOutcome, list[Tria
     -------
     outcome : CheckOutcome
     trials : list of Trial
-        Every evaluated trial, in order (shrinking replays included).
+        Every evaluated trial, in order (shrinking replays included), each with its margin.
     """
     from verify.figures import draw_figures
 
@@ -135,11 +151,11 @@ def run_numeric(claim: Claim, figures_dir=None) -> tuple[CheckOutcome, list[Tria
     check_seed = profiles.check_seed(claim.id)
     trials: list[Trial] = []
     failing: list[Trial] = []
-    # The first exception a trial raises (crash, NotConverged, skip) before any failure:
-    # hypothesis would shrink it like a failure, which costs many more (possibly long) trials
-    # and tells us nothing about the claim, so it is stored and the remaining examples are
-    # no-ops.
-    stop: list[BaseException] = []
+    # The first exception a trial raises (crash, NotConverged, skip) before any failure, with
+    # the trial's parameters: hypothesis would shrink it like a failure, which costs many more
+    # (possibly long) trials and tells us nothing about the claim, so it is stored and the
+    # remaining examples are no-ops.
+    stop: list[tuple[BaseException, dict[str, Any]]] = []
     # Verdict of every evaluated parameter set: hypothesis replays examples (the shrunk one
     # last), and a replay must give the same answer without training again.
     seen: dict[str, bool] = {}
@@ -167,14 +183,18 @@ def run_numeric(claim: Claim, figures_dir=None) -> tuple[CheckOutcome, list[Tria
             measurement = Measurement.coerce(check.fn(**params))
         except (Exception, pytest.skip.Exception) as exc:
             seen[key] = False
-            if not failing:  # a crash while shrinking only rejects that candidate
-                stop.append(exc)
+            # A crash while shrinking only rejects that candidate; a broken measurement is
+            # never excused.
+            if not failing or isinstance(exc, InvalidMeasurement):
+                stop.append((exc, dict(params)))
             return
-        record = Trial(dict(params), measurement)
+        bad = not measurement.error <= claim.tolerance
+        margin = trial_margin(measurement.error, claim.tolerance, measurement.margin)
+        record = Trial(dict(params), measurement, margin)
         trials.append(record)
         measured[key] = record
-        seen[key] = _is_bad(measurement, claim.tolerance)
-        if seen[key]:
+        seen[key] = bad
+        if bad:
             failing.append(record)
             _reject(record)
 
@@ -184,26 +204,32 @@ def run_numeric(claim: Claim, figures_dir=None) -> tuple[CheckOutcome, list[Tria
     started = time.perf_counter()
     common = {"tolerance": claim.tolerance, "seed": check_seed}
     try:
-        test()
+        with profiles.isolated_draws():
+            test()
     except _ToleranceExceeded:
         pass
     except Exception as exc:
         # Hypothesis itself complained (flaky failure, unsatisfiable strategies...).
         outcome = _crash("numeric", exc, started, trials=len(trials),
-                         worst_error=_worst(trials), **common)
+                         worst_error=_worst(trials), **common,
+                         reproduce=reproduce_commands(claim.id))
         return outcome, trials
     if stop:
-        exc = stop[0]
+        exc, params = stop[0]
         if isinstance(exc, pytest.skip.Exception):
             outcome = CheckOutcome("numeric", Verdict.SKIPPED, time.perf_counter() - started,
                                    message=str(exc.msg), trials=len(trials), **common)
             return outcome, trials
         return _crash("numeric", exc, started, trials=len(trials),
-                      worst_error=_worst(trials), **common), trials
+                      worst_error=_worst(trials), counterexample=params,
+                      reproduce=reproduce_commands(claim.id, params), **common), trials
+    failing_ids = {id(t) for t in failing}  # by identity: figure_data may hold tensors
     outcome = CheckOutcome(
         "numeric", Verdict.FAILS if failing else Verdict.HOLDS, 0.0,
         worst_error=_worst(trials), trials=len(trials),
-        measurements=_measurements(trials), **common,
+        measurements=_measurements(trials),
+        margin=check_margin([t.margin for t in trials], [id(t) in failing_ids for t in trials]),
+        **common,
     )
     if failing:
         # Hypothesis ends by replaying the smallest failing example it found.
@@ -211,16 +237,14 @@ def run_numeric(claim: Claim, figures_dir=None) -> tuple[CheckOutcome, list[Tria
         outcome.counterexample = dict(shrunk.params)
         outcome.message = (f"error {shrunk.error:.3e} > tolerance {claim.tolerance:.1e} at "
                            f"{_call(shrunk.params)}")
-        outcome.reproduce = (
-            f"python -m verify -k '{claim.id}' --profile {profile} --seed {profiles.seed()}"
-            f"  |  from {claim.module_name} import claim; claim.replay({_call(shrunk.params)})"
-        )
+        outcome.reproduce = reproduce_commands(claim.id, shrunk.params)
     if figures_dir is not None and trials:
         try:
             outcome.figures = draw_figures(claim, trials, figures_dir)
         except Exception as exc:
             outcome.verdict = Verdict.ERROR
             outcome.message = "a figure function raised: " + error_summary(exc)
+            outcome.reproduce = reproduce_commands(claim.id)
     outcome.seconds = time.perf_counter() - started
     return outcome, trials
 

@@ -23,10 +23,11 @@ from hypothesis.strategies import SearchStrategy
 from verify.profiles import PROFILES
 from verify.verdict import Verdict
 
-__all__ = ["Claim", "ClaimDeclarationError", "Measurement", "Trial", "PROVENANCES"]
+__all__ = ["Claim", "ClaimDeclarationError", "InvalidMeasurement", "Measurement", "Trial",
+           "PROVENANCES"]
 
 PROVENANCES = ("TEXT", "SECONDARY", "DERIVED")
-"""Provenance labels, see ``papers/BL22.md`` Sec. 1."""
+"""Provenance labels, see ``docs/catalogue/BL22.md#sources-and-provenance-labels``."""
 
 _ID = re.compile(r"^[A-Z][A-Z0-9]*-[A-Za-z0-9][A-Za-z0-9.\-]*$")
 _REQUIRED = ("id", "paper", "source", "statement", "provenance", "paper_asserts", "tolerance")
@@ -41,6 +42,11 @@ class ClaimDeclarationError(ValueError):
         super().__init__(f"{module}: claim field {field!r}: {problem}")
 
 
+class InvalidMeasurement(ValueError):
+    """A numeric check returned something that is not a measurement: a negative or non-finite
+    error, or a bad margin. The check is broken; the engine reports ERROR, never FAILS."""
+
+
 @dataclasses.dataclass
 class Measurement:
     """What one numeric trial measured.
@@ -48,7 +54,10 @@ class Measurement:
     Attributes
     ----------
     error : float
-        The measured error, compared with the claim's tolerance (``error <= tolerance``).
+        The measured error, compared with the claim's tolerance (``error <= tolerance``): a
+        finite number >= 0 (a distance, a norm, an absolute difference). A negative or
+        non-finite error is rejected (:class:`InvalidMeasurement`), so that a signed difference,
+        the log of a zero error or a NaN can never pass or fail a claim.
     extra : dict of str to float
         Further measurements to record (e.g. ``{"eigengap": 0.3}``); the report shows each
         one's min and max over the trials.
@@ -59,36 +68,71 @@ class Measurement:
         from flipping). Default: ``tolerance / error`` when within tolerance, ``error /
         tolerance`` beyond it. Give it for exact criteria (tolerance 0, e.g. a rank), where it
         is ``10 ** decades`` with ``decades`` the gap between the deciding singular value and
-        the rank threshold.
+        the rank threshold. A float >= 0 when given (``inf``: nothing can flip it).
     """
 
     error: float
     extra: dict[str, float] = dataclasses.field(default_factory=dict)
-    figure_data: Any = None
+    figure_data: Any = dataclasses.field(default=None, repr=False)
     margin: float | None = None
 
     @classmethod
     def coerce(cls, value: object) -> Measurement:
-        """Accept a ``Measurement`` or anything ``float()`` accepts (0-d tensors included)."""
+        """Accept a ``Measurement`` or anything ``float()`` accepts (0-d tensors included).
+
+        Raises
+        ------
+        TypeError
+            ``value`` is neither.
+        InvalidMeasurement
+            The error is negative or not finite, or the margin is negative or NaN.
+        """
         if isinstance(value, Measurement):
-            return cls(float(value.error), {k: float(v) for k, v in value.extra.items()},
-                       value.figure_data,
-                       None if value.margin is None else float(value.margin))
-        try:
-            return cls(float(value))  # type: ignore[arg-type]
-        except (TypeError, ValueError, RuntimeError):
-            raise TypeError(
-                "a numeric check must return a float (the error) or verify.Measurement, "
-                f"got {type(value).__name__}"
-            ) from None
+            out = cls(float(value.error), {k: float(v) for k, v in value.extra.items()},
+                      value.figure_data,
+                      None if value.margin is None else float(value.margin))
+        else:
+            try:
+                out = cls(float(value))  # type: ignore[arg-type]
+            except (TypeError, ValueError, RuntimeError):
+                raise TypeError(
+                    "a numeric check must return a float (the error) or verify.Measurement, "
+                    f"got {type(value).__name__}"
+                ) from None
+        out._validate()
+        return out
+
+    def _validate(self) -> None:
+        if not math.isfinite(self.error):
+            raise InvalidMeasurement(f"the check is broken: non-finite error {self.error!r} "
+                                     "(error must be a non-negative float)")
+        if self.error < 0:
+            raise InvalidMeasurement(f"error must be a non-negative float, got {self.error!r} "
+                                     "(a signed difference? the log of an error?)")
+        # +inf is a margin (an exact decision no threshold can flip, as error 0 within a
+        # tolerance); NaN and negative values are not.
+        if self.margin is not None and (math.isnan(self.margin) or self.margin < 0):
+            raise InvalidMeasurement("the check is broken: margin must be a non-negative "
+                                     f"float (inf allowed), got {self.margin!r}")
 
 
 @dataclasses.dataclass
 class Trial:
-    """One evaluated numeric trial, as figure functions receive it."""
+    """One evaluated numeric trial, as figure functions receive it.
+
+    Attributes
+    ----------
+    params : dict
+        The trial's parameters, as drawn.
+    measurement : Measurement
+    margin : float or None
+        The trial's decision margin, the claim's own or the engine's default
+        (:func:`verify.verdict.trial_margin`), fixed when the trial is measured.
+    """
 
     params: dict[str, Any]
     measurement: Measurement
+    margin: float | None = None
 
     @property
     def error(self) -> float:
@@ -131,7 +175,7 @@ class Claim:
     statement : str
         The claim in one line.
     provenance : {'TEXT', 'SECONDARY', 'DERIVED'}
-        Where the statement comes from (see ``papers/BL22.md`` Sec. 1).
+        Where the statement comes from (see ``docs/catalogue/BL22.md``).
     paper_asserts : str
         What the paper itself asserts, in its words or closely paraphrased.
     tolerance : float
@@ -294,7 +338,10 @@ class Claim:
                        "@claim.symbolic and/or @claim.numeric(...)")
 
     def replay(self, **params: Any) -> Measurement:
-        """Run the numeric check once on ``params`` (e.g. a report's counterexample)."""
+        """Run the numeric check once on ``params``, under the settings this claim's module was
+        imported with. To replay a report's counterexample under the report's profile and
+        seed, from any directory, use :func:`verify.replay` (``verify.replay(claim.id,
+        params, profile="full", seed=0)``)."""
         if self.numeric_check is None:
             raise ValueError(f"{self.id} has no numeric check")
         return Measurement.coerce(self.numeric_check.fn(**params))

@@ -1,8 +1,12 @@
 """``ssl-audit`` / ``python -m verify``: run the claims audit.
 
+Only the full, unselected audit (profile ``full``; no ``--id``, ``-k``, paths or pytest
+arguments) writes the committed report, ``reports/``; every other run writes to the
+git-ignored ``.ssl-audit/report/``, unless ``--report-dir`` says where.
+
 Exit status: 0 when every claim's verdict equals its expected one (skips aside), 1 when one
-differs, 2 when a claim errored or did not converge, a claim module failed to load, no claim
-was selected, or the command line was wrong.
+differs (UNDECIDED always differs), 2 when a claim errored or did not converge, a claim module
+failed to load, no claim was selected, an ``--id`` is unknown, or the command line was wrong.
 """
 
 from __future__ import annotations
@@ -16,10 +20,14 @@ from pathlib import Path
 import pytest
 
 from verify import profiles
+from verify.plugin import SCRATCH_REPORT_DIR
 
-__all__ = ["main", "build_parser", "exit_code"]
+__all__ = ["main", "build_parser", "exit_code", "choose_report_dir", "COMMITTED_REPORT_DIR"]
 
 EXIT_OK, EXIT_MISMATCH, EXIT_ERROR = 0, 1, 2
+
+COMMITTED_REPORT_DIR = Path("reports")
+DEFAULT_PATHS = ["tests/claims"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,15 +38,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("paths", nargs="*", default=None,
                         help="claim modules or directories (default: tests/claims)")
+    parser.add_argument("--id", dest="ids", action="append", default=[], metavar="ID",
+                        help="only the claim with exactly this id, e.g. BL22-C2 (repeatable)")
     parser.add_argument("--profile", choices=profiles.PROFILES, default="full",
                         help="quick (CI: few trials, small sizes) or full (default)")
     parser.add_argument("--seed", type=int, default=profiles.DEFAULT_SEED,
                         help="run seed; the same seed gives the same report (default: 0)")
     parser.add_argument("--device", default="auto", help="auto (default), cpu or cuda[:i]")
     parser.add_argument("-k", dest="keyword", default=None,
-                        help="only claims matching this pytest -k expression (e.g. BL22)")
-    parser.add_argument("--report-dir", type=Path, default=Path("reports"),
-                        help="where to write claims.md, claims.json, figures/ (default: reports)")
+                        help="a pytest -k expression: case-insensitive substrings of the items' "
+                             "node ids (module::ID::symbolic|numeric), e.g. BL22")
+    parser.add_argument("--report-dir", type=Path, default=None,
+                        help="where to write claims.md, claims.json, figures/ (default: "
+                             f"{COMMITTED_REPORT_DIR} for the full unselected audit, else "
+                             f"{SCRATCH_REPORT_DIR.as_posix()})")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads per process (default: 1; claims are small)")
     parser.add_argument("--workers", default="0",
@@ -65,6 +78,32 @@ def exit_code(document: dict | None, pytest_status: int) -> int:
             c["verdict"] in ("ERROR", "NOT_CONVERGED") for c in claims):
         return EXIT_ERROR
     return EXIT_MISMATCH if any(c["matches_expected"] is False for c in claims) else EXIT_OK
+
+
+def choose_report_dir(args: argparse.Namespace, extra: list[str]) -> tuple[Path, str]:
+    """Where the report goes and why, in words for the user.
+
+    ``--report-dir`` when given; else ``reports/`` (the committed report) for the full,
+    unselected audit only; else the scratch folder, so that a selected, quick or replay run
+    never replaces the committed report.
+    """
+    if args.report_dir is not None:
+        return args.report_dir, "--report-dir"
+    reasons = []
+    if args.profile != "full":
+        reasons.append(f"profile {args.profile}")
+    if args.ids:
+        reasons.append("--id")
+    if args.keyword:
+        reasons.append("-k")
+    if args.paths and [os.path.normpath(p) for p in args.paths] != DEFAULT_PATHS:
+        reasons.append("paths")
+    if extra:
+        reasons.append("pytest arguments")
+    if not reasons:
+        return COMMITTED_REPORT_DIR, "the committed report: a full, unselected audit"
+    return SCRATCH_REPORT_DIR, (f"a scratch report ({', '.join(reasons)}); only the full, "
+                                f"unselected audit writes {COMMITTED_REPORT_DIR}/")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,10 +135,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ssl-audit: error: no such path: {', '.join(missing)} (run from the project "
               "root, or pass the claim modules' paths)", file=sys.stderr)
         return EXIT_ERROR
+    report_dir, why = choose_report_dir(args, extra)
     pytest_args = [
         *paths, "-p", "verify.plugin",
         "--claims-profile", args.profile, "--claims-seed", str(args.seed),
-        "--claims-device", args.device, "--report-dir", str(args.report_dir),
+        "--claims-device", args.device, "--report-dir", str(report_dir),
         "--claims-progress", "--continue-on-collection-errors",
         "-q", "--no-header", "-p", "no:cacheprovider", "-rfE",
         "--claims-command", shlex.join(["ssl-audit", *argv, *(["--", *extra] if extra else [])]),
@@ -108,12 +148,14 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if args.keyword:
         pytest_args += ["-k", args.keyword]
+    for claim_id in args.ids:
+        pytest_args += ["--claims-id", claim_id]
     if args.workers not in ("0", ""):
         # loadfile keeps a claim's two checks in one worker (its module is imported once).
         pytest_args += ["-n", args.workers, "--dist", "loadfile"]
     probe = _Probe()
     print(f"ssl-audit: profile {args.profile}, seed {args.seed}, device {args.device}, "
-          f"report -> {args.report_dir}", flush=True)
+          f"report -> {report_dir} ({why})", flush=True)
     status = pytest.main(pytest_args + extra, plugins=[probe])
     if status == pytest.ExitCode.NO_TESTS_COLLECTED:
         print("ssl-audit: error: no claim selected", file=sys.stderr)

@@ -2,8 +2,11 @@
 
 Registered by ``tests/conftest.py`` (``pytest_plugins = ["verify.plugin"]``) or ``-p
 verify.plugin``, so any pytest run that selects claim modules audits them, for example
-``pytest tests/claims/bl22 -k C0``. Each :class:`~verify.claim.Claim` ``C`` in a module
-yields the items ``<module>::<C.id>::symbolic`` and ``<module>::<C.id>::numeric``.
+``pytest tests/claims/bl22 --claims-id BL22-C0``. Each :class:`~verify.claim.Claim` ``C`` in a
+module yields the items ``<module>::<C.id>::symbolic`` and ``<module>::<C.id>::numeric``.
+
+Without ``--report-dir`` the report goes to ``<rootdir>/.ssl-audit/report/`` (git-ignored):
+only ``ssl-audit``'s full, unselected audit writes the committed ``reports/``.
 
 An item attaches its outcome to its test report as a ``user_properties`` entry (JSON), which
 pytest-xdist ships from workers to the controller; the controller alone writes the report.
@@ -12,10 +15,12 @@ pytest-xdist ships from workers to the controller; the controller alone writes t
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import os
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +29,19 @@ import pytest
 from verify import profiles
 from verify.checks import run_numeric, run_symbolic
 from verify.claim import Claim, ClaimDeclarationError
+from verify.markdown import lines_of
 from verify.verdict import CheckOutcome, Verdict
 
-__all__ = ["AuditState", "STATE_KEY", "ClaimNode", "ClaimItem"]
+__all__ = ["AuditState", "STATE_KEY", "SCRATCH_REPORT_DIR", "ClaimNode", "ClaimItem",
+           "unknown_ids_message"]
 
 _CLAIM_PROP = "verify.claim"
 _OUTCOME_PROP = "verify.outcome"
 ENV_STAGING = "SSL_AUDIT_STAGING"
+
+SCRATCH_REPORT_DIR = Path(".ssl-audit") / "report"
+"""Where every run but the full, unselected audit writes its report (relative to the project
+root; git-ignored), so that no selected, quick or replay run replaces the committed one."""
 
 
 @dataclasses.dataclass
@@ -64,8 +75,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=f"run seed (default: ${profiles.ENV_SEED} or {profiles.DEFAULT_SEED})")
     group.addoption("--claims-device", default=None,
                     help=f"auto, cpu or cuda[:i] (default: ${profiles.ENV_DEVICE} or auto)")
+    group.addoption("--claims-id", action="append", default=[], metavar="ID",
+                    help="run only the claim with exactly this id (repeatable); an unknown "
+                         "id is a usage error")
     group.addoption("--report-dir", default=None,
-                    help="where claims.md, claims.json, figures/ go (default: <rootdir>/reports)")
+                    help="where claims.md, claims.json, figures/ go (default: "
+                         f"<rootdir>/{SCRATCH_REPORT_DIR.as_posix()}, git-ignored)")
     group.addoption("--claims-progress", action="store_true",
                     help="print one line per finished check (the CLI turns this on)")
     group.addoption("--claims-command", default=None,
@@ -84,7 +99,8 @@ def pytest_configure(config: pytest.Config) -> None:
             os.environ[env] = str(value)
     profiles.profile()  # fail early on a bad $SSL_AUDIT_PROFILE
     profiles.apply_threads()
-    report_dir = Path(config.getoption("report_dir") or config.rootpath / "reports").resolve()
+    report_dir = Path(config.getoption("report_dir")
+                      or config.rootpath / SCRATCH_REPORT_DIR).resolve()
     if _is_worker(config):
         staging = Path(os.environ[ENV_STAGING])
     else:
@@ -119,7 +135,7 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: objec
     return ClaimNode.from_parent(collector, name=obj.id, claim=obj)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     seen: dict[str, str] = {}
     for item in items:
         if isinstance(item, ClaimItem):
@@ -127,6 +143,48 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             if first != item.claim.module_path:
                 raise ClaimDeclarationError(item.claim.module_path, "id",
                                             f"{item.claim.id!r} is already declared in {first}")
+    wanted = config.getoption("claims_id")
+    if not wanted:
+        return
+    unknown = [i for i in dict.fromkeys(wanted) if i not in seen]
+    if unknown and _is_worker(config):
+        # A worker that raises here crashes the run with no message; it keeps every item
+        # instead, and the controller names the unknown ids from the collected node ids.
+        return
+    if unknown:
+        raise pytest.UsageError(unknown_ids_message(unknown, seen))
+    # Exact ids, unlike -k: BL22-C3-lpp does not select BL22-C3-lpp-regular.
+    kept = [i for i in items if isinstance(i, ClaimItem) and i.claim.id in wanted]
+    dropped = [i for i in items if not (isinstance(i, ClaimItem) and i.claim.id in wanted)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def unknown_ids_message(unknown: list[str], known: Iterable[str]) -> str:
+    """The usage error for ids no collected claim has, naming the ids closest to each."""
+    known = sorted(known)
+    parts = []
+    for claim_id in unknown:
+        # Ids that start the same way (BL22-C3 -> BL22-C3-lpp) or are spelt alike (BL22-c2).
+        close = [k for k in known if k.lower().startswith(claim_id.lower())]
+        close += [k for k in difflib.get_close_matches(claim_id, known, n=5, cutoff=0.75)
+                  if k not in close]
+        parts.append(f"{claim_id!r}" + (f" (close: {', '.join(close[:8])})" if close else ""))
+    return (f"unknown claim id{'s' if len(parts) > 1 else ''} {'; '.join(parts)}: ids are "
+            f"matched exactly, among the {len(known)} claims collected")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids: list[str]) -> None:
+    """The controller's side of ``--claims-id`` under pytest-xdist (it collects nothing)."""
+    wanted = node.config.getoption("claims_id")
+    # Claim items are <module>::<id>::<kind>.
+    collected = {i.split("::")[-2] for i in ids if i.count("::") >= 2}
+    unknown = [i for i in dict.fromkeys(wanted) if i not in collected]
+    if unknown:
+        pytest.exit(unknown_ids_message(unknown, collected),
+                    returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 class ClaimNode(pytest.Collector):
@@ -169,7 +227,9 @@ class ClaimItem(pytest.Item):
         if outcome.verdict is Verdict.SKIPPED:
             pytest.skip(outcome.message)
         unexpected = outcome.verdict is Verdict.FAILS and self.claim.expected is Verdict.HOLDS
-        if outcome.verdict in (Verdict.ERROR, Verdict.NOT_CONVERGED) or unexpected:
+        # UNDECIDED never matches an expectation: it fails the item like an unexpected FAILS.
+        if outcome.verdict in (Verdict.ERROR, Verdict.NOT_CONVERGED, Verdict.UNDECIDED) \
+                or unexpected:
             raise ClaimCheckFailed(outcome)
 
     def repr_failure(self, excinfo, style=None):
@@ -179,8 +239,9 @@ class ClaimItem(pytest.Item):
                      f"(expected {self.claim.expected})", o.message]
             if o.residual and o.residual != "0":
                 lines.append(f"residual: {o.residual}")
-            if o.reproduce:
-                lines.append(f"reproduce: {o.reproduce}")
+            commands = lines_of(o.reproduce)
+            if commands:
+                lines += ["reproduce:", *(f"  {c}" for c in commands)]
             return "\n".join(lines)
         return super().repr_failure(excinfo, style)
 
@@ -228,8 +289,9 @@ class _Audit:
         if not self.state.outcomes:
             report.discard_staging(self.state.staging)
             return
-        self.state.document = report.build_document(self.config, self.state)
-        report.write_report(self.state.report_dir, self.state.staging, self.state.document)
+        document = report.build_document(self.config, self.state)
+        self.state.document = report.write_report(self.state.report_dir, self.state.staging,
+                                                  document)
         mismatched = any(c["matches_expected"] is False for c in self.state.document["claims"])
         if mismatched and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -242,6 +304,10 @@ class _Audit:
         terminalreporter.write_sep("=", "claims audit")
         for line in report.summary_lines(self.state.document, self.state.report_dir):
             terminalreporter.write_line(line)
+        if self.state.report_dir == (self.config.rootpath / SCRATCH_REPORT_DIR).resolve():
+            terminalreporter.write_line(
+                "(a scratch report: the committed reports/ is written only by the full, "
+                "unselected audit, `ssl-audit` with no selection; --report-dir picks a folder)")
 
 
 def _tail(text: str, lines: int = 12) -> str:
@@ -252,4 +318,4 @@ def _progress_line(claim_id: str, o: CheckOutcome) -> str:
     detail = f"{o.seconds:6.2f}s"
     if o.kind == "numeric" and o.worst_error is not None:
         detail += f"  worst {o.worst_error:.2e} / tol {o.tolerance:.0e}, {o.trials} trials"
-    return f"  {claim_id:<14} {o.kind:<9} {o.verdict.value:<14} {detail}"
+    return f"  {claim_id:<28} {o.kind:<9} {o.verdict.value:<14} {detail}"

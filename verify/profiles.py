@@ -6,9 +6,12 @@ time, pytest-xdist workers and subprocesses alike; the plugin sets them from its
 
 from __future__ import annotations
 
+import contextlib
 import os
 import zlib
+from collections.abc import Iterator
 
+import hypothesis
 from hypothesis import HealthCheck, settings
 
 __all__ = [
@@ -25,6 +28,7 @@ __all__ = [
     "device",
     "check_seed",
     "hypothesis_settings",
+    "isolated_draws",
 ]
 
 ENV_PROFILE = "SSL_AUDIT_PROFILE"
@@ -130,3 +134,54 @@ def hypothesis_settings(name: str | None = None, trials: int | None = None) -> s
     """Hypothesis settings of profile ``name`` (default: the active one), ``trials`` examples."""
     base = settings.get_profile(name or profile())
     return base if trials is None else settings(base, max_examples=trials)
+
+
+def _constant_pool_internals():
+    """Hypothesis's local-constant pool: (providers module, empty-pool factory).
+
+    Raises
+    ------
+    RuntimeError
+        When the internals :func:`isolated_draws` replaces are not where it expects them (a
+        hypothesis release moved them): better no audit than draws that silently depend on
+        the installation again.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants
+    except ImportError as exc:
+        raise RuntimeError(_MOVED.format(hypothesis.__version__, exc)) from exc
+    missing = [name for name in ("_get_local_constants", "CONSTANTS_CACHE")
+               if not hasattr(providers, name)]
+    if missing or not hasattr(providers.CONSTANTS_CACHE, "cache"):
+        raise RuntimeError(_MOVED.format(hypothesis.__version__, f"missing {missing or 'cache'}"))
+    return providers, Constants
+
+
+_MOVED = ("hypothesis {} no longer has the local-constant pool verify.profiles.isolated_draws "
+          "disables ({}); adapt isolated_draws to this release, or install the hypothesis "
+          "range pyproject.toml pins")
+
+
+@contextlib.contextmanager
+def isolated_draws() -> Iterator[None]:
+    """Make hypothesis's draws depend on the seed and the strategies only.
+
+    Hypothesis mixes into its draws, now and then, literal constants it collects from every
+    *local* module in ``sys.modules`` (source outside site-packages, tests excluded). Which
+    modules are local depends on how the project is installed (a checkout, or site-packages)
+    and on what happens to be imported, so the same seed drew different trials from
+    ``ssl-audit`` and from ``python -m verify``. Inside this context that pool is empty (its
+    built-in constants stay: they do not depend on the installation); the pool's cache is
+    cleared on entry and exit so that no constant collected outside leaks in, or out.
+    """
+    providers, constants = _constant_pool_internals()
+    original = providers._get_local_constants
+    empty = constants()
+    providers._get_local_constants = lambda: empty
+    providers.CONSTANTS_CACHE.cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        providers.CONSTANTS_CACHE.cache.clear()

@@ -1,9 +1,14 @@
-"""The report: ``claims.json`` (schema 1), ``claims.md`` and ``figures/``, written atomically.
+"""The report: ``claims.json`` (schema 2), ``claims.md`` and ``figures/``, written atomically.
 
-A run writes the report of the claims *it* ran (a ``-k`` run writes a report of that subset;
+A run writes the report of the claims *it* ran (a selected run writes a report of that subset;
 ``run.selection`` records the arguments). Everything is first written to a staging directory
 ``<report dir>/.tmp-<id>/``; only then do ``os.replace`` calls put each file in place, so a run
 that is interrupted or killed before the end leaves the previous report untouched.
+
+Figures are never lost by a run that could not redraw them: the figures of claims the run did
+not run stay, and a claim that ran but drew nothing because it did not reach a verdict
+(ERROR, NOT_CONVERGED, SKIPPED, or its numeric check not selected) keeps its previous figures,
+marked ``figures_from_previous_run`` in the document.
 """
 
 from __future__ import annotations
@@ -16,24 +21,43 @@ import shlex
 import shutil
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from tabulate import tabulate
 
 from verify import profiles
-from verify.verdict import CheckOutcome, Verdict, combine, jsonable, matches_expected
+from verify.markdown import as_float, lines_of, margin_text, render_markdown
+from verify.verdict import (
+    FRAGILE_MARGIN,
+    CheckOutcome,
+    Verdict,
+    combine,
+    is_fragile,
+    jsonable,
+    matches_expected,
+)
 
 __all__ = [
     "SCHEMA",
+    "FRAGILE_MARGIN",
     "build_document",
+    "build_summary",
+    "claim_margin",
+    "claim_fragile",
+    "git_commit",
     "render_markdown",
     "summary_lines",
     "write_report",
     "discard_staging",
 ]
 
-SCHEMA = 1
+SCHEMA = 2
+"""2: ``reproduce`` is a list of commands (one per line); added ``margin``, ``fragile``,
+``finding``, ``figures_from_previous_run`` per claim and the top-level ``summary``."""
+
+_DECIDED = (Verdict.HOLDS.value, Verdict.FAILS.value)
 
 
 def _natural_key(claim_id: str) -> list[Any]:
@@ -52,16 +76,30 @@ def _versions() -> dict[str, str]:
             "hypothesis": hypothesis.__version__}
 
 
-def _git_commit(root: Path) -> str | None:
-    """HEAD's hash, with ``-dirty`` when the tree has uncommitted changes."""
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
+                          timeout=10, check=True).stdout
+
+
+def git_commit(root: Path, claim_paths: Sequence[Path] = ()) -> str | None:
+    """HEAD's hash, with ``-dirty`` when the report may not be reproducible from it.
+
+    Dirty means: a tracked file is modified, or an untracked (and not ignored) file lies under
+    one of ``claim_paths`` (a brand-new claim module or support module the commit lacks).
+    Paths outside the repository are not looked at. ``None`` outside a git checkout.
+    """
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                              text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=root, capture_output=True, text=True, timeout=10).stdout
+        head = _git(root, "rev-parse", "HEAD").strip()
+        dirty = _git(root, "status", "--porcelain", "--untracked-files=no").strip()
+        top = Path(_git(root, "rev-parse", "--show-toplevel").strip()).resolve()
+        inside = [str(p) for p in (Path(q).resolve() for q in claim_paths)
+                  if p == top or top in p.parents]
+        if inside and not dirty:
+            dirty = _git(top, "ls-files", "--others", "--exclude-standard", "--",
+                         *inside).strip()
     except (OSError, subprocess.SubprocessError):
         return None
-    return head + ("-dirty" if dirty.strip() else "")
+    return head + ("-dirty" if dirty else "")
 
 
 def _device() -> str:
@@ -74,14 +112,36 @@ def _device() -> str:
 
 def _numeric_record(o: CheckOutcome) -> dict[str, Any]:
     return {"verdict": o.verdict.value, "worst_error": o.worst_error, "tolerance": o.tolerance,
-            "trials": o.trials, "counterexample": o.counterexample, "seed": o.seed,
-            "reproduce": o.reproduce, "measurements": o.measurements, "message": o.message,
-            "seconds": o.seconds}
+            "margin": o.margin, "trials": o.trials, "counterexample": o.counterexample,
+            "seed": o.seed, "reproduce": lines_of(o.reproduce),
+            "measurements": o.measurements, "message": o.message, "seconds": o.seconds}
 
 
 def _symbolic_record(o: CheckOutcome) -> dict[str, Any]:
     return {"verdict": o.verdict.value, "residual": o.residual, "message": o.message,
-            "counterexample": o.counterexample, "seconds": o.seconds}
+            "counterexample": o.counterexample, "reproduce": lines_of(o.reproduce),
+            "seconds": o.seconds}
+
+
+def claim_margin(verdict: Verdict, numeric: CheckOutcome | None) -> float | None:
+    """The claim's margin: its numeric check's, when that check decided the claim's verdict.
+
+    ``None`` when the verdict was not decided by the numeric check (no numeric check, a
+    symbolic FAILS over a numeric HOLDS, or no verdict at all) or when the check's margin is
+    unknown.
+    """
+    if numeric is None or verdict.value not in _DECIDED or numeric.verdict is not verdict:
+        return None
+    return numeric.margin
+
+
+def claim_fragile(verdict: Verdict, numeric: CheckOutcome | None) -> bool:
+    """Whether the claim's verdict was decided by its numeric check with a margin below
+    :data:`~verify.verdict.FRAGILE_MARGIN`, or unknown (an exact criterion, tolerance 0,
+    whose claim does not state how far its deciding value is from the threshold)."""
+    if numeric is None or verdict.value not in _DECIDED or numeric.verdict is not verdict:
+        return False
+    return is_fragile(numeric.margin)
 
 
 def _claim_record(decl: dict[str, Any], outcomes: dict[str, CheckOutcome]) -> dict[str, Any]:
@@ -91,16 +151,50 @@ def _claim_record(decl: dict[str, Any], outcomes: dict[str, CheckOutcome]) -> di
     return {
         **{k: decl[k] for k in ("id", "paper", "source", "statement", "provenance",
                                 "paper_asserts", "expected")},
+        "finding": decl.get("finding", ""),
         "verdict": verdict.value,
         "matches_expected": matches_expected(verdict, expected),
+        "margin": claim_margin(verdict, num),
+        "fragile": claim_fragile(verdict, num),
         "symbolic": _symbolic_record(sym) if sym else None,
         "numeric": _numeric_record(num) if num else None,
         "seconds": sum(o.seconds for o in (sym, num) if o),
         "figures": [f"figures/{name}" for name in (num.figures if num else [])],
+        "figures_from_previous_run": False,
         "tolerance": decl["tolerance"],
         "notes": decl["notes"],
         "module": decl["module"],
     }
+
+
+def _counts(claims: list[dict[str, Any]]) -> dict[str, Any]:
+    verdicts: dict[str, int] = {}
+    for c in claims:
+        verdicts[c["verdict"]] = verdicts.get(c["verdict"], 0) + 1
+    return {"claims": len(claims), "verdicts": verdicts,
+            "matches_expected": sum(c["matches_expected"] is True for c in claims),
+            "differ": sum(c["matches_expected"] is False for c in claims),
+            "fragile": [c["id"] for c in claims if c["fragile"]]}
+
+
+def build_summary(claims: list[dict[str, Any]]) -> dict[str, Any]:
+    """The document's ``summary``: verdict counts, matches, fragile ids; overall and per paper.
+
+    ``matches_expected`` counts claims whose verdict equals their expected one, ``differ``
+    those whose verdict differs (skipped claims are in neither).
+    """
+    papers: dict[str, list[dict[str, Any]]] = {}
+    for c in claims:
+        papers.setdefault(c["paper"], []).append(c)
+    return {**_counts(claims), "papers": {p: _counts(cs) for p, cs in papers.items()}}
+
+
+def _claim_paths(config, state) -> list[Path]:
+    """Where the run's claim modules live: the paths it was given and the modules' folders."""
+    given = [Path(config.invocation_params.dir) / a.split("::")[0] for a in config.args]
+    modules = [Path(config.invocation_params.dir) / d["module"]
+               for d in state.declarations.values()]
+    return [*given, *(m.parent for m in modules)]
 
 
 def build_document(config, state) -> dict[str, Any]:
@@ -112,106 +206,59 @@ def build_document(config, state) -> dict[str, Any]:
         "profile": profiles.profile(),
         "device": _device(),
         "versions": _versions(),
-        "git_commit": _git_commit(config.rootpath),
+        "git_commit": git_commit(config.rootpath, _claim_paths(config, state)),
         "started": state.started_iso,
         "seconds": round(time.perf_counter() - state.started, 3),
         "selection": config.getoption("claims_command")
         or shlex.join(["pytest", *config.invocation_params.args]),
     }
-    return jsonable({"schema": SCHEMA, "run": run, "claims": claims,
-                     "collection_errors": state.collection_errors})
+    return jsonable({"schema": SCHEMA, "run": run, "summary": build_summary(claims),
+                     "claims": claims, "collection_errors": state.collection_errors})
 
 
 def _fmt_error(value: Any) -> str:
-    if value is None:
-        return "-"
-    return value if isinstance(value, str) else f"{value:.2e}"
+    number = as_float(value)
+    return "-" if number is None else f"{number:.2e}"
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
-def _match(value: bool | None) -> str:
-    return {True: "yes", False: "**NO**", None: "n/a"}[value]
-
-
-def render_markdown(doc: dict[str, Any]) -> str:
-    """claims.md: the table, one section per failing or erroring claim, figures, metadata."""
-    run = doc["run"]
-    rows = []
-    for c in doc["claims"]:
-        num = c["numeric"] or {}
-        rows.append([
-            c["id"], _cell(c["statement"]), c["provenance"],
-            c["symbolic"]["verdict"] if c["symbolic"] else "-",
-            num.get("verdict", "-"), _fmt_error(num.get("worst_error")),
-            f"{c['tolerance']:.0e}", num.get("trials", "-"), f"{c['seconds']:.2f}",
-            c["verdict"], _match(c["matches_expected"]),
-        ])
-    headers = ["id", "statement", "provenance", "symbolic", "numeric", "worst error",
-               "tolerance", "trials", "seconds", "verdict", "matches expected"]
-    out = [f"# Claims audit ({run['profile']} profile)", "",
-           tabulate(rows, headers=headers, tablefmt="github"), ""]
-    for c in doc["claims"]:
-        if c["verdict"] == "HOLDS" and c["matches_expected"]:
-            continue
-        out += [f"## {c['id']}: {c['verdict']} (expected {c['expected']})", "",
-                f"*{_cell(c['statement'])}* ({c['source']}; {c['provenance']})", "",
-                f"Paper asserts: {c['paper_asserts']}", ""]
-        for kind in ("symbolic", "numeric"):
-            part = c[kind]
-            if part is None or part["verdict"] == "HOLDS":
-                continue
-            out.append(f"- {kind}: **{part['verdict']}**")
-            if part.get("residual") and part["residual"] != "0":
-                out.append(f"  - residual: `{part['residual']}`")
-            if part.get("counterexample"):
-                out.append(f"  - counterexample: `{json.dumps(part['counterexample'])}`")
-            if part.get("reproduce"):
-                out.append(f"  - reproduce: `{part['reproduce']}`")
-            if part.get("message"):
-                out += ["", "```", part["message"], "```"]
-        if c["notes"]:
-            out += ["", f"Notes: {c['notes']}"]
-        out.append("")
-    figures = [(c["id"], f) for c in doc["claims"] for f in c["figures"]]
-    if figures:
-        out += ["## Figures", ""] + [f"- {cid}: [{f}]({f})" for cid, f in figures] + [""]
-    if doc["collection_errors"]:
-        out += ["## Claim modules that failed to load", ""]
-        for err in doc["collection_errors"]:
-            out += [f"- `{err['module']}`", "", "```", err["message"], "```", ""]
-    v = run["versions"]
-    out += ["## Run", "",
-            f"- seed {run['seed']}, profile {run['profile']}, device {run['device']}",
-            f"- git commit {run['git_commit']}, started {run['started']}, "
-            f"{run['seconds']:.1f} s",
-            "- " + ", ".join(f"{k} {v[k]}" for k in v),
-            f"- command: `{run['selection']}`", ""]
-    return "\n".join(out)
+def _counts_text(part: dict[str, Any]) -> str:
+    return ", ".join(f"{n} {v}" for v, n in part["verdicts"].items())
 
 
 def summary_lines(doc: dict[str, Any], report_dir: Path, limit: int = 25) -> list[str]:
-    """The one-screen terminal summary: mismatches first, then counts and where the report is."""
+    """The one-screen terminal summary: the claims that need attention first, then the counts
+    per paper, the fragile claims and where the report is."""
     claims = doc["claims"]
+    summary = doc["summary"]
     # On a long audit only the claims that need attention fit on one screen.
     shown = claims if len(claims) <= limit else [
         c for c in claims if c["matches_expected"] is False][:limit]
     rows = [[c["id"], c["symbolic"]["verdict"] if c["symbolic"] else "-",
              (c["numeric"] or {}).get("verdict", "-"),
-             _fmt_error((c["numeric"] or {}).get("worst_error")), c["verdict"],
-             c["expected"], _match(c["matches_expected"]).strip("*")] for c in shown]
-    lines = tabulate(rows, headers=["claim", "symbolic", "numeric", "worst error", "verdict",
-                                    "expected", "match"]).splitlines() if rows else [
+             _fmt_error((c["numeric"] or {}).get("worst_error")), margin_text(c),
+             c["verdict"], c["expected"],
+             {True: "yes", False: "NO", None: "n/a"}[c["matches_expected"]]] for c in shown]
+    # disable_numparse: "8.5e+05" stays as written, not re-rendered as 850000.
+    lines = tabulate(rows, headers=["claim", "symbolic", "numeric", "worst error", "margin",
+                                    "verdict", "expected", "match"],
+                     disable_numparse=True).splitlines() if rows else [
         f"every verdict matches its expected one (the table is {report_dir / 'claims.md'})"]
-    counts: dict[str, int] = {}
     for c in claims:
-        counts[c["verdict"]] = counts.get(c["verdict"], 0) + 1
-    bad = sum(c["matches_expected"] is False for c in claims)
+        if c["matches_expected"] is not False:
+            continue
+        commands = [cmd for kind in ("symbolic", "numeric") if c[kind]
+                    for cmd in lines_of(c[kind].get("reproduce"))]
+        if commands:
+            lines += ["", f"reproduce {c['id']}:", *(f"  {cmd}" for cmd in commands)]
     lines.append("")
-    lines.append(f"{len(claims)} claims: " + ", ".join(f"{n} {k}" for k, n in counts.items())
-                 + f"; {bad} differ from expected")
+    if len(summary["papers"]) > 1:
+        lines += [f"{paper}: {part['claims']} claims: {_counts_text(part)}; {part['differ']} "
+                  f"differ from expected; {len(part['fragile'])} fragile"
+                  for paper, part in summary["papers"].items()]
+    lines.append(f"{summary['claims']} claims: {_counts_text(summary)}; {summary['differ']} "
+                 f"differ from expected; {len(summary['fragile'])} fragile (margin < "
+                 f"{FRAGILE_MARGIN:g})" + (f": {', '.join(summary['fragile'])}"
+                                            if summary["fragile"] else ""))
     if doc["collection_errors"]:
         lines.append(f"{len(doc['collection_errors'])} claim module(s) failed to load")
     lines.append(f"report: {report_dir / 'claims.md'}")
@@ -223,17 +270,74 @@ def discard_staging(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def write_report(report_dir: Path, staging: Path, doc: dict[str, Any]) -> None:
-    """Write ``doc`` as claims.json + claims.md and move the staged figures in place.
+def _previous_document(report_dir: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((report_dir / "claims.json").read_text())
+    except (OSError, ValueError):
+        return None  # no previous report, or one that cannot be read: nothing to keep
 
-    Each file is written in ``staging`` and then renamed over its final path (``os.replace``
-    is atomic on POSIX), so at any moment every report file is either the old or the new one.
+
+def _redrawn(claim: dict[str, Any]) -> bool:
+    """Whether this run decided the claim's numeric check, and so drew its figures anew."""
+    return (claim["numeric"] or {}).get("verdict") in _DECIDED
+
+
+def _keep_figures(report_dir: Path, new_figures: Path, doc: dict[str, Any]) -> None:
+    """Carry the previous report's figures that this run does not replace into
+    ``new_figures``: those of claims it did not run, and those of claims it ran without
+    redrawing them (recorded with ``figures_from_previous_run``).
+
+    Without a readable previous claims.json, which claim a figure belongs to is unknown (ids
+    may contain hyphens, so a file name does not tell), and every previous figure the run did
+    not redraw is kept.
     """
+    old_dir = report_dir / "figures"
+    if not old_dir.is_dir():
+        return
+    previous = _previous_document(report_dir)
+    ran = {c["id"]: c for c in doc["claims"]}
+    if previous is None:
+        keep = {p.name for p in old_dir.iterdir()}
+    else:
+        keep = set()
+        for old in previous.get("claims", []):
+            names = [n for n in (Path(f).name for f in old.get("figures", []))
+                     if (old_dir / n).is_file()]
+            claim = ran.get(old.get("id"))
+            if claim is not None and not _redrawn(claim) and names:
+                claim["figures"] = [f"figures/{n}" for n in names]
+                claim["figures_from_previous_run"] = True
+            if claim is None or not _redrawn(claim):
+                keep.update(names)
+        # Figures no claim of the previous report lists (written by hand, or by an older
+        # version) are not the run's to delete.
+        listed = {Path(f).name for c in previous.get("claims", []) for f in c.get("figures", [])}
+        keep.update(p.name for p in old_dir.iterdir() if p.name not in listed)
+    for name in sorted(keep):
+        source, target = old_dir / name, new_figures / name
+        if source.is_file() and not target.exists():
+            try:
+                os.link(source, target)  # instant, and the old directory goes away anyway
+            except OSError:
+                shutil.copy2(source, target)
+
+
+def write_report(report_dir: Path, staging: Path, doc: dict[str, Any]) -> dict[str, Any]:
+    """Write ``doc`` as claims.json + claims.md and put the figures directory in place.
+
+    The new figures directory (this run's figures plus the previous ones it keeps, see
+    :func:`_keep_figures`) is assembled in ``staging``. Each file is written there and then
+    renamed over its final path (``os.replace`` is atomic on POSIX), so at any moment every
+    report file is either the old or the new one. Returns ``doc``, its claims' figure fields
+    updated for the figures kept from the previous run.
+    """
+    report_dir.mkdir(parents=True, exist_ok=True)
     staging.mkdir(parents=True, exist_ok=True)
-    (staging / "claims.json").write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n")
-    (staging / "claims.md").write_text(render_markdown(doc))
     new_figures = staging / "figures"
     new_figures.mkdir(exist_ok=True)
+    _keep_figures(report_dir, new_figures, doc)
+    (staging / "claims.json").write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n")
+    (staging / "claims.md").write_text(render_markdown(doc))
     figures = report_dir / "figures"
     if figures.exists():
         os.replace(figures, staging / "old-figures")
@@ -241,3 +345,4 @@ def write_report(report_dir: Path, staging: Path, doc: dict[str, Any]) -> None:
     for name in ("claims.json", "claims.md"):
         os.replace(staging / name, report_dir / name)
     shutil.rmtree(staging, ignore_errors=True)
+    return doc

@@ -13,7 +13,17 @@ import json
 import math
 from typing import Any
 
-__all__ = ["Verdict", "CheckOutcome", "combine", "matches_expected", "jsonable"]
+__all__ = [
+    "Verdict",
+    "CheckOutcome",
+    "combine",
+    "matches_expected",
+    "jsonable",
+    "FRAGILE_MARGIN",
+    "trial_margin",
+    "check_margin",
+    "is_fragile",
+]
 
 
 class Verdict(str, enum.Enum):
@@ -52,8 +62,8 @@ _PRECEDENCE = (
 def combine(*verdicts: Verdict | None) -> Verdict:
     """Combine the verdicts of a claim's checks (``None`` = check not declared).
 
-    ERROR > NOT_CONVERGED > FAILS > UNDECIDED > SKIPPED > HOLDS: the claim HOLDS only when every declared
-    check holds.
+    ERROR > NOT_CONVERGED > FAILS > UNDECIDED > SKIPPED > HOLDS: the claim HOLDS only when every
+    declared check holds, and one failing check (symbolic or numeric) makes it FAIL.
     """
     present = {v for v in verdicts if v is not None}
     if not present:
@@ -64,12 +74,68 @@ def combine(*verdicts: Verdict | None) -> Verdict:
 def matches_expected(verdict: Verdict, expected: Verdict) -> bool | None:
     """Whether a claim's verdict is the one expected after review.
 
-    ``None`` when the question does not apply (SKIPPED). ERROR and NOT_CONVERGED never match:
-    a claim expected to fail must fail *as a claim*, not by crashing.
+    ``None`` when the question does not apply (SKIPPED). ERROR, NOT_CONVERGED and UNDECIDED
+    never match (expectations are HOLDS or FAILS): a claim expected to fail must fail *as a
+    claim*, with a witness, not by crashing or by an undecided residual.
     """
     if verdict is Verdict.SKIPPED:
         return None
     return verdict is expected
+
+
+FRAGILE_MARGIN = 10.0
+"""A verdict whose margin is below this factor is *fragile*: rounding on another machine, or a
+slightly different optimiser path, could flip it."""
+
+
+def trial_margin(error: float, tolerance: float, given: float | None = None) -> float | None:
+    """One trial's decision margin, as a factor (>= 1 robust, see :class:`CheckOutcome`).
+
+    Parameters
+    ----------
+    error, tolerance : float
+        The trial's error (finite, >= 0) and the claim's tolerance (>= 0).
+    given : float, optional
+        The claim's own margin (:attr:`verify.Measurement.margin`), used as is.
+
+    Returns
+    -------
+    float or None
+        ``given`` if any; else ``tolerance / error`` within tolerance (``inf`` for error 0) and
+        ``error / tolerance`` beyond it. ``None`` (unknown) for tolerance 0, an exact criterion
+        whose distance from flipping only the claim can state.
+    """
+    if given is not None:
+        return given
+    if tolerance == 0:
+        return None
+    if error <= tolerance:
+        return math.inf if error == 0 else tolerance / error
+    return error / tolerance
+
+
+def check_margin(margins: list[float | None], failing: list[bool]) -> float | None:
+    """A numeric check's margin from its trials' margins (``failing[i]``: trial i failed).
+
+    HOLDS (no failing trial): the smallest margin, ``None`` if one is unknown. FAILS: the
+    largest margin among the failing trials (one robust counterexample suffices), ``None`` if
+    none is known. ``None`` when there is no trial.
+    """
+    if len(margins) != len(failing):
+        raise ValueError(f"margins and failing differ in length: {len(margins)} vs "
+                         f"{len(failing)}")
+    if any(failing):
+        known = [m for m, bad in zip(margins, failing, strict=True) if bad and m is not None]
+        return max(known) if known else None
+    if not margins or any(m is None for m in margins):
+        return None
+    return min(margins)
+
+
+def is_fragile(margin: float | None) -> bool:
+    """Whether a HOLDS or FAILS verdict with this margin is fragile: below
+    :data:`FRAGILE_MARGIN`, or unknown (``None``)."""
+    return margin is None or margin < FRAGILE_MARGIN
 
 
 def jsonable(value: Any) -> Any:
@@ -114,8 +180,10 @@ class CheckOutcome:
         the residual is nonzero.
     seed : int or None
         Numeric: the hypothesis seed of this check (derived from the run seed and the claim id).
-    reproduce : str or None
-        How to replay the failure.
+    reproduce : list of str or None
+        Numeric FAILS, ERROR and NOT_CONVERGED: shell commands that replay it, one per entry
+        (print one per line): the audit of this one claim, then (when a trial is known) the
+        Python replay of that trial.
     measurements : dict
         Numeric: each extra measurement's min and max over the trials.
     figures : list of str
@@ -123,7 +191,8 @@ class CheckOutcome:
     margin : float or None
         Numeric: how far the verdict sits from its tolerance, as a factor >= 1 when robust
         (HOLDS: tolerance / worst error; FAILS: worst error / tolerance; for exact criteria the
-        trials' own margins, see :attr:`verify.Measurement.margin`).
+        trials' own margins, see :attr:`verify.Measurement.margin`); see :func:`trial_margin`
+        and :func:`check_margin`. ``None`` when unknown.
     """
 
     kind: str
@@ -136,7 +205,7 @@ class CheckOutcome:
     trials: int = 0
     counterexample: dict[str, Any] | None = None
     seed: int | None = None
-    reproduce: str | None = None
+    reproduce: list[str] | None = None
     measurements: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
     figures: list[str] = dataclasses.field(default_factory=list)
     margin: float | None = None
@@ -150,6 +219,7 @@ class CheckOutcome:
         """Inverse of :meth:`to_json`."""
         data = json.loads(text)
         data["verdict"] = Verdict(data["verdict"])
-        if isinstance(data.get("worst_error"), str):
-            data["worst_error"] = float(data["worst_error"])
+        for key in ("worst_error", "margin"):  # jsonable wrote non-finite floats as 'inf'
+            if isinstance(data.get(key), str):
+                data[key] = float(data[key])
         return cls(**data)

@@ -1,4 +1,6 @@
-"""BarlowTwins on a free Z with a general relation G (BL22 Sec. 2.4; papers/BL22.md BL22-C6).
+"""BarlowTwins on a free Z with a general relation G (BL22 Sec. 2.4).
+
+Catalogue: docs/catalogue/BL22.md#bl22-c6.
 
 The paper lists every ordered positive pair (i, j) of G as a row of (Z_left, Z_right)
 (``barlow_twins_loss_from_relation``). Then, column by column (D = diag(G 1), L = D - G):

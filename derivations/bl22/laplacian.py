@@ -1,8 +1,9 @@
 """BL22-C1: which spectral problem free-Z VICReg solves (VICReg -> Laplacian Eigenmaps).
 
-Notation (papers/BL22.md Sec. 0): Z (N, K), H = I - 1 1^T / N, Z_c = H Z, C = Z_c^T Z_c / (N-1)
-(the paper's torch.cov), P = Z_c Z_c^T / (N-1), L = D - G. Our derivation (DERIVED, not the
-paper's text, which was not available) of the subspace statement, for EVERY alpha, beta, gamma:
+Notation (docs/catalogue/BL22.md#notation): Z (N, K), H = I - 1 1^T / N, Z_c = H Z,
+C = Z_c^T Z_c / (N-1) (the paper's torch.cov), P = Z_c Z_c^T / (N-1), L = D - G. Our derivation
+(DERIVED, not the paper's text, which was not available) of the subspace statement, for EVERY
+alpha, beta, gamma:
 
 1. ``dirichlet_centring``: tr(Z^T L Z) = (N-1) tr(L P) because L 1 = 0. So VICReg's loss is
    F(C) + (2 gamma (N-1) / N) tr(L P): variance and covariance see only C, invariance only P.

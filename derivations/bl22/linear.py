@@ -1,9 +1,9 @@
 """BL22-C3, C4-linear, C6-linear: optimal linear maps Z = X W (BL22 abstract item (ii)).
 
-Notation (papers/BL22.md Sec. 0): X (N, D) data, W (D, K), Z = X W; G the relation (symmetric,
-binary, zero diagonal), D_G = diag(G 1), L = D_G - G, H = I - 1 1^T / N. Every linear problem
-below sees X only through a D x D pencil, so it is the corresponding free-Z problem restricted to
-span(X) (our DERIVED reading; the paper's theorem texts were not available):
+Notation (docs/catalogue/BL22.md#notation): X (N, D) data, W (D, K), Z = X W; G the relation
+(symmetric, binary, zero diagonal), D_G = diag(G 1), L = D_G - G, H = I - 1 1^T / N. Every linear
+problem below sees X only through a D x D pencil, so it is the corresponding free-Z problem
+restricted to span(X) (our DERIVED reading; the paper's theorem texts were not available):
 
 * VICReg (BL22-C3). For Z = X W the covariance is W^T (X^T H X) W / (N-1) and the invariance
   (2 gamma / N) tr(W^T X^T L X W) (BL22-C0). A column z = sqrt(N-1) t X v with v^T (X^T H X) v = 1

@@ -1,4 +1,6 @@
-"""VICReg's closed-form optimum for a free embedding Z (papers/BL22.md, BL22-C2), symbolically.
+"""VICReg's closed-form optimum for a free embedding Z, symbolically.
+
+Catalogue: docs/catalogue/BL22.md#bl22-c2.
 
 With C = Cov(Z) (centred, 1/(N-1)) and the invariance term written as a Dirichlet energy
 (BL22-C0), BL22's VICReg (Sec. 2.2) reads
@@ -400,14 +402,14 @@ def full_rank_threshold_derivation() -> Derivation:
 def convention_derivation(branch_scale: sp.Expr) -> list[Derivation]:
     """Free-Z optimum of the official / lightly (branch_scale 1/2) or solo (1) VICReg, K > N'-1.
 
-    Two branches z_a, z_b (N' rows, K columns); loss = sim mse(z_a, z_b) + std s (v(z_a) +
-    v(z_b)) + cov (c(z_a) + c(z_b)), v(z) = mean_k relu(1 - sqrt(Var(z_k) + eps)),
-    c(z) = sum_{k != j} Cov(z)_kj^2 / K (ECOSYSTEM Sec. 1e). Variance and covariance are taken
-    PER BRANCH, each a function of a Gram of rank <= r = N' - 1, so their sum is at least twice
-    the per-branch minimum, which z_a = z_b attains with zero invariance: every optimum has
-    z_a = z_b (sim > 0), and rank(Z) <= r whatever the weights. The per-branch minimum with
-    every variance on the kink (Var = 1 - eps) spreads the trace T = K (1 - eps) evenly over
-    r eigenvalues mu = T / r (sum mu^2 - sum d^2 is the off-diagonal energy), so
+    Two branches z_a, z_b (N' rows, K columns); loss = sim mse(z_a, z_b) + std s (v(z_a) + v(z_b)) +
+    cov (c(z_a) + c(z_b)), v(z) = mean_k relu(1 - sqrt(Var(z_k) + eps)), c(z) = sum_{k != j}
+    Cov(z)_kj^2 / K (docs/catalogue/BL22.md#codebase-conventions). Variance and covariance are taken
+    PER BRANCH, each a function of a Gram of rank <= r = N' - 1, so their sum is at least twice the
+    per-branch minimum, which z_a = z_b attains with zero invariance: every optimum has z_a = z_b
+    (sim > 0), and rank(Z) <= r whatever the weights. The per-branch minimum with every variance on
+    the kink (Var = 1 - eps) spreads the trace T = K (1 - eps) evenly over r eigenvalues mu = T / r
+    (sum mu^2 - sum d^2 is the off-diagonal energy), so
 
         loss* = 2 cov (1 - eps)^2 (K / r - 1),
 

@@ -50,10 +50,68 @@ def test_check_residual_undecided_is_not_holds():
     assert check.holds is (check.status == "zero")
 
 
+class _NaNAtAnyPoint(sp.Function):
+    """An expression sympy cannot simplify whose numeric value is NaN (a broken derivation)."""
+
+    def _eval_evalf(self, prec):
+        return sp.nan
+
+
+def test_check_residual_non_finite_is_broken_not_nonzero():
+    nan = check_residual(sp.nan * x)
+    assert (nan.status, nan.method) == ("nonfinite", "doit + expand left nan, zoo or oo")
+    assert check_residual(x / (y - y)).status == "nonfinite"  # zoo
+    assert check_residual(sp.Matrix([[0, sp.oo]])).status == "nonfinite"
+    check = check_residual(_NaNAtAnyPoint(x))
+    assert (check.status, check.broken, check.refuted) == ("nonfinite", True, False)
+    assert set(check.witness) == {"x"}
+
+
+def test_check_residual_pole_at_the_spot_check_is_broken():
+    n = sp.Symbol("n", integer=True, nonnegative=True)  # sampled in 0..9: always a pole
+    check = check_residual(1 / sp.prod([n - j for j in range(10)]))
+    assert check.status == "nonfinite"
+
+
+def test_check_residual_infinite_bound_is_not_a_value():
+    k = sp.Symbol("k", integer=True, positive=True)
+    assert check_residual(sp.Sum(1 / k**2, (k, 1, sp.oo)) - sp.pi**2 / 6).holds
+    unevaluated = check_residual(sp.Sum(sp.Function("f")(k), (k, 1, sp.oo)))
+    assert unevaluated.status == "undecided"
+    # Nor is an oo in a condition (finite values on both branches).
+    piecewise = sp.Piecewise((x - 1, sp.Contains(x, sp.Interval(1, sp.oo))), (x + 1, True))
+    assert check_residual(piecewise).status == "nonzero"
+
+
+def test_check_residual_huge_finite_value_is_a_witness():
+    check = check_residual(sp.exp(100 * p))  # exp(100 p) overflows a complex: still finite
+    assert (check.status, check.refuted) == ("nonzero", True)
+
+
+def test_check_residual_without_a_number_is_undecided():
+    check = check_residual(sp.Function("f")(x))
+    assert (check.status, check.refuted) == ("undecided", False)
+    assert check.method == "not simplified to 0; not a number at 3 random points"
+
+
+def test_check_residual_vanishing_at_every_spot_check_is_undecided():
+    # A function sympy cannot simplify but that evaluates to 0 at every point (as a true
+    # identity sympy fails to prove does): not a refutation, not a proof.
+    class _ZeroValued(sp.Function):
+        def _eval_evalf(self, prec):
+            return sp.Float(0, prec)
+
+    check = check_residual(_ZeroValued(x))
+    assert (check.status, check.holds, check.refuted) == ("undecided", False, False)
+    assert check.method == "not simplified to 0; zero at 3 random points"
+
+
 def test_matrix_residual():
     Z = symbolic_matrix("z", 2, 2, real=True)
     assert check_residual((Z * Z.T).T - Z * Z.T).holds
     assert not check_residual(Z * Z.T - Z.T * Z).holds
+    # One vanishing entry does not make the matrix zero.
+    assert check_residual(sp.Matrix([[0, x - 1]])).status == "nonzero"
 
 
 def test_symbolic_matrix_names_and_assumptions():

@@ -7,10 +7,13 @@ import math
 import pytest
 import torch
 
+import torch_impl.fit as fit_module
 from torch_impl.fit import (
+    FitOptions,
     FitResult,
     HingeObjective,
     NotConverged,
+    cached_fit,
     fit_free,
     fit_linear,
     min_norm_subgradient,
@@ -236,6 +239,26 @@ def test_divergence_is_reported_not_converged(loss_fn):
         result.require_converged()
 
 
+@pytest.mark.parametrize("seed", [0, 4])
+def test_one_diverged_restart_blocks_converged(seed):
+    # f = z^2 - 0.01 z^4 is unbounded below: from init_scale 8 the restarts 0 and 2 run off to
+    # -inf, restart 1 lands at the local minimum 0 (loss ~1e-135 / 1e-88). The kept restart is
+    # certified, yet the fit is not: a lower loss exists where the others went.
+    result = fit_free(lambda Z: Z.square().sum() - 0.01 * Z.pow(4).sum(), (1,), restarts=3,
+                      init_scale=8.0, seed=seed, **CPU)
+    losses = result.restart_losses
+    assert math.isnan(losses[0]) and math.isnan(losses[2])
+    assert 0.0 <= losses[1] < 1e-80
+    assert result.best_restart == 1
+    assert result.loss == losses[1]
+    assert result.grad_norm <= 1e-10  # the kept restart on its own is certified
+    assert result.diverged
+    assert not result.converged
+    assert "another restart diverged" in result.status
+    with pytest.raises(NotConverged, match="diverged"):
+        result.require_converged()
+
+
 def test_budget_exhausted_is_not_a_success():
     # Rosenbrock-like valley: 3 iterations cannot reach the minimum.
     def rosenbrock(Z):
@@ -376,3 +399,236 @@ def test_progress_bar_silent_under_ci(monkeypatch, capsys):
     monkeypatch.setenv("CI", "1")
     fit_free(lambda Z: Z.square().sum(), (2, 2), restarts=1, device="cpu", progress=True)
     assert capsys.readouterr().err == ""
+
+
+# ------------------------------------------------------------------------- the hinge outer loop
+
+
+def test_hinge_outer_loop_accepts_only_certificate_and_plateau(monkeypatch):
+    # Script the inner solves and the certificates of three outer iterations: (1) certificate
+    # met while the loss still moves, (2) loss flat but certificate missed, (3) both. Only the
+    # third may be accepted: "certificate OR plateau", or either alone, stops earlier.
+    script = [
+        ([1.0, 0.5, 0.25, 0.125, 0.0625, 0.03], 1e-12),
+        ([0.03] * 6, 1e-3),
+        ([0.03] * 6, 1e-12),
+    ]
+    calls = []
+
+    def inner(run, objective, options, budget, tick, inner):
+        values, _ = script[len(calls)]
+        calls.append(budget)
+        run.history.extend(values)
+        run.iterations += len(values)
+        return True
+
+    def certify(objective, p, kink_tol):
+        return script[len(calls) - 1][0][-1], script[len(calls) - 1][1]
+
+    monkeypatch.setattr(fit_module, "_minimise", inner)
+    monkeypatch.setattr(fit_module, "_certify", certify)
+    # One hinge h = z_0 at z_0 = 0.01 > 0: the splitting residual stays far above kink_tol, so
+    # the flat second iteration is not a stall on the kinks either.
+    obj = HingeObjective(lambda z: 0.5 * z.square().sum(), lambda z: z[:1], 1.0)
+    run = fit_module._Run(p=torch.tensor([0.01, 0.0], dtype=F64), history=[])
+    accepted = fit_module._fit_hinge(run, obj, FitOptions(), 1000, lambda loss: None)
+    assert accepted
+    assert len(calls) == 3
+    assert run.iterations == 18
+
+
+def test_hinge_stall_on_the_kinks_hands_over(monkeypatch):
+    # Flat loss with the splitting met (residual 0 <= kink_tol) but no certificate: a stall,
+    # returned as not accepted for the polish stage, not an outer loop that runs to the budget.
+    calls = []
+
+    def inner(run, objective, options, budget, tick, inner):
+        calls.append(budget)
+        run.history.extend([0.5] * 6)
+        run.iterations += 6
+        return True
+
+    monkeypatch.setattr(fit_module, "_minimise", inner)
+    monkeypatch.setattr(fit_module, "_certify", lambda objective, p, kink_tol: (0.5, 1e-3))
+    # h = z_0 = -1 < 0: multiplier w/2 drops to 0 (residual 0.05), then stays (residual 0).
+    obj = HingeObjective(lambda z: 0.5 * z.square().sum(), lambda z: z[:1], 1.0)
+    run = fit_module._Run(p=torch.tensor([-1.0, 0.0], dtype=F64), history=[])
+    assert not fit_module._fit_hinge(run, obj, FitOptions(), 1000, lambda loss: None)
+    assert len(calls) == 2
+    assert run.status.startswith("stalled")
+
+
+# ------------------------------------------------------------------------- the margin stage
+
+# Views graph N' = 3, V = 2 (N = 6), K = 3 > N' - 1: one column on a view-difference direction
+# (lambda = 2) where alpha N / (4 gamma lambda (N-1)) = 37.5 > 1 puts it ON the hinge kink.
+G_SMALL = views_relation(3, 2)
+SMALL_VICREG = {"alpha": 25.0, "beta": 1.0, "gamma": 0.1}
+
+
+def test_margin_stage_polishes_a_hinge_fit_to_margin():
+    # grad_tol = 1e-6 lets the augmented Lagrangian stop at a certificate between grad_tol and
+    # grad_tol / 100 (checked: without polishing it is not converged); the Newton polish on
+    # the kinks then takes it below grad_tol / 100.
+    obj = vicreg_objective(G_SMALL, **SMALL_VICREG)
+    common = {"seed": 0, "restarts": 1, "grad_tol": 1e-6, "continue_on_stall": 0, **CPU}
+    unpolished = fit_free(obj, (6, 3), polish_steps=0, **common)
+    assert not unpolished.converged
+    assert 1e-8 < unpolished.certificate <= 1e-6
+    assert unpolished.polish_steps == 0
+    with pytest.raises(NotConverged, match=r"margin .* of the required 100"):
+        unpolished.require_converged()
+
+    polished = fit_free(obj, (6, 3), **common)
+    assert polished.converged, polished.status
+    assert polished.polish_steps > 0
+    assert polished.certificate <= 1e-8
+    assert polished.margin >= 100
+    assert polished.required_margin == 100
+    loss, certificate, _ = optimality_certificate(obj, polished.z)
+    assert (loss, certificate) == (polished.loss, polished.certificate)
+    assert polished.loss <= unpolished.loss + 1e-10  # polishing never buys a higher loss
+    # No column below the kink, and the view-difference column exactly on it (std 1); a
+    # column in the null space of L may carry more variance at no cost.
+    std = (polished.z - polished.z.mean(0)).std(dim=0)
+    assert float(std.min()) >= 1 - 1e-10
+    assert float((std - 1).abs().min()) <= 1e-10
+
+
+def test_margin_one_accepts_what_the_minimiser_certified():
+    obj = vicreg_objective(G_SMALL, **SMALL_VICREG)
+    result = fit_free(obj, (6, 3), seed=0, restarts=1, grad_tol=1e-6, margin=1.0,
+                      polish_steps=0, continue_on_stall=0, **CPU)
+    assert result.converged
+    assert 1e-8 < result.certificate <= 1e-6
+
+
+def test_polish_to_floor_goes_past_the_target_on_a_quartic_valley():
+    # A minimum of fourth order at 0: the certificate meets its target while |z| is still far
+    # above the floor; polishing to the floor keeps taking Newton steps while they remove a
+    # fraction of the loss.
+    def quartic(Z):
+        return (Z.pow(4) + Z.pow(6)).sum() + (Z[0] * Z[1]).square()
+
+    start = torch.tensor([0.5, -0.3], dtype=F64)
+    plain = fit_free(quartic, (2,), init=start, restarts=1, **CPU)
+    floor = fit_free(quartic, (2,), init=start, restarts=1, polish_to_floor=True,
+                     polish_steps=80, **CPU)
+    assert plain.converged and floor.converged
+    assert plain.certificate <= 1e-10
+    assert floor.polish_steps > plain.polish_steps
+    assert float(floor.z.abs().max()) < 1e-3 * float(plain.z.abs().max())
+
+
+def test_continue_on_stall_gives_a_stalled_restart_a_fresh_minimiser(monkeypatch):
+    calls = []
+
+    def scripted(run, loss_fn, options, budget, tick):
+        calls.append(budget)
+        if len(calls) == 1:
+            run.status, run.loss, run.certificate = "stalled: scripted", 1.0, 1.0
+            return False
+        run.loss, run.certificate = 0.0, 0.0
+        return True
+
+    monkeypatch.setattr(fit_module, "_fit_smooth", scripted)
+    result = fit_free(lambda Z: Z.square().sum(), (2,), restarts=1, polish_steps=0, **CPU)
+    assert result.converged
+    assert len(calls) == 2
+    calls.clear()
+    result = fit_free(lambda Z: Z.square().sum(), (2,), restarts=1, polish_steps=0,
+                      continue_on_stall=0, **CPU)
+    assert not result.converged
+    assert len(calls) == 1
+
+
+def test_budget_exhausted_is_not_continued(monkeypatch):
+    calls = []
+
+    def scripted(run, loss_fn, options, budget, tick):
+        calls.append(budget)
+        run.status, run.loss, run.certificate = "budget max_iter=5 exhausted", 1.0, 1.0
+        return False
+
+    monkeypatch.setattr(fit_module, "_fit_smooth", scripted)
+    result = fit_free(lambda Z: Z.square().sum(), (2,), restarts=1, **CPU)
+    assert not result.converged
+    assert len(calls) == 1
+    assert "budget" in result.status
+
+
+def test_normalise_certifies_at_the_normalised_point():
+    # A loss of the row directions only (scale-invariant rows): the optimum is returned with
+    # unit rows and certified there.
+    target = torch.nn.functional.normalize(torch.tensor([[1.0, 2.0], [-3.0, 1.0]], dtype=F64),
+                                           dim=1)
+
+    def loss(Z):
+        return (torch.nn.functional.normalize(Z, dim=1) - target).square().sum()
+
+    def unit_rows(Z):
+        return torch.nn.functional.normalize(Z, dim=1)
+
+    start = 5.0 * target + 0.3
+    result = fit_free(loss, (2, 2), init=start, restarts=1, normalise=unit_rows, **CPU)
+    assert result.converged, result.status
+    assert torch.allclose(result.z.norm(dim=1), torch.ones(2, dtype=F64), rtol=0, atol=1e-15)
+    assert torch.allclose(result.z, target, rtol=0, atol=1e-10)
+    assert optimality_certificate(loss, result.z)[1] == result.certificate
+
+
+# ------------------------------------------------------------------------- options and cache
+
+
+def test_options_object_and_keywords_agree():
+    def quadratic(Z):
+        return (Z - 1).square().sum()
+
+    options = FitOptions(max_iter=50, grad_tol=1e-9)
+    a = fit_free(quadratic, (3,), restarts=1, options=options, **CPU)
+    b = fit_free(quadratic, (3,), restarts=1, max_iter=50, grad_tol=1e-9, **CPU)
+    assert torch.equal(a.z, b.z)
+    assert a.grad_tol == b.grad_tol == 1e-9
+    overridden = fit_free(quadratic, (3,), restarts=1, options=options, grad_tol=1e-7, **CPU)
+    assert overridden.grad_tol == 1e-7
+    assert options.target == pytest.approx(1e-11)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"margin": 0.5}, InvalidInputError, "margin"),
+        ({"polish_steps": -1}, InvalidInputError, "polish_steps"),
+        ({"continue_on_stall": -1}, InvalidInputError, "continue_on_stall"),
+        ({"polish_to_floor": 1}, TypeError, "polish_to_floor"),
+        ({"normalise": 3}, TypeError, "normalise"),
+        ({"max_iters": 10}, TypeError, "max_iters"),
+        ({"options": {"max_iter": 10}}, TypeError, "options"),
+    ],
+)
+def test_fit_options_reject_bad_input(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        fit_free(lambda Z: Z.square().sum(), (2,), **{"progress": False, **kwargs})
+
+
+def test_cached_fit_trains_once_and_remembers_failures():
+    calls = []
+
+    @cached_fit
+    def fit(name: str, k: int) -> str:
+        calls.append((name, k))
+        if name == "bad":
+            raise NotConverged("fit did not converge (scripted)")
+        return f"{name}{k}"
+
+    assert fit("good", 1) == fit("good", 1) == "good1"
+    assert fit("good", 2) == "good2"
+    assert calls == [("good", 1), ("good", 2)]
+    with pytest.raises(NotConverged, match="scripted"):
+        fit("bad", 1)
+    with pytest.raises(NotConverged, match=r"scripted.*not retrained"):
+        fit("bad", 1)
+    assert calls.count(("bad", 1)) == 1
+    fit.cache_clear()
+    fit("good", 1)
+    assert calls.count(("good", 1)) == 2

@@ -157,6 +157,10 @@ def test_numerical_rank_tolerances():
     assert numerical_rank(A, atol=1e-7) == 3  # a positive atol alone sets rtol to 0
     assert numerical_rank(A, rtol=1e-2, atol=1e-7) == 1  # the larger threshold wins
     assert numerical_rank(torch.zeros(3, 2, dtype=torch.float64)) == 0
+    # 1e-15 lies between eps (2.2e-16) and the default max(N, K) eps (2.2e-15): the size factor
+    # decides it.
+    assert numerical_rank(torch.diag(torch.tensor([1.0, 1e-15] + [0.0] * 8,
+                                                  dtype=torch.float64))) == 1
 
 
 def test_numerical_rank_uses_the_input_dtype_epsilon():

@@ -23,7 +23,7 @@ FAST = settings(max_examples=20, deadline=None, derandomize=True)
 
 
 def seed_views_relation(n_original: int, n_views: int) -> torch.Tensor:
-    """The paper's snippet (BL22 Sec. 2.1, seed 000), verbatim in its arithmetic."""
+    """The paper's snippet (BL22 Sec. 2.1), verbatim in its arithmetic."""
     n = n_original * n_views
     G = torch.zeros(n, n)
     i = torch.arange(0, n).repeat_interleave(n_views - 1)

@@ -84,3 +84,48 @@ def audit(tmp_path: Path, *args: str, report: str = "report") -> tuple[int, dict
 
 def by_id(doc: dict) -> dict[str, dict]:
     return {c["id"]: c for c in doc["claims"]}
+
+
+# -- deliberately broken checks: none may fake a verdict --------------------------------------
+def numeric_body(error: str) -> str:
+    """A numeric check that returns the Python expression ``error`` (e.g. ``-1.0``)."""
+    return f"""
+@claim.numeric(n=st.integers(0, 5))
+def _(n):
+    return {error}
+"""
+
+
+# A symbolic check that fails (a wrong constant) beside a numeric one that holds.
+SYMBOLIC_FAILS_NUMERIC_HOLDS_BODY = """
+@claim.symbolic
+def _():
+    a = sp.Symbol("a", real=True)
+    return Derivation("square", (a + 1) ** 2 - (a**2 + 3 * a + 1))
+
+@claim.numeric(a=st.integers(-5, 5))
+def _(a):
+    return 0.0
+"""
+
+# A residual sympy cannot simplify that vanishes at every spot check, and a holding numeric check.
+UNDECIDED_BODY = """
+class _ZeroValued(sp.Function):
+    def _eval_evalf(self, prec):
+        return sp.Float(0, prec)
+
+@claim.symbolic
+def _():
+    return Derivation("opaque", _ZeroValued(sp.Symbol("a", real=True)))
+
+@claim.numeric(a=st.integers(-5, 5))
+def _(a):
+    return 0.0
+"""
+
+NAN_RESIDUAL_BODY = """
+@claim.symbolic
+def _():
+    a = sp.Symbol("a", real=True)
+    return Derivation("broken", a / (a - a))
+"""

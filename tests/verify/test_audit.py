@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from tests.verify.helpers import (
     FALSE_BODY,
@@ -43,8 +44,8 @@ def test_mixed_run_reports_every_verdict_and_goes_on(tmp_path, claims_dir):
     assert error["module"].endswith("test_malformed.py")
     assert "claim field 'provenance'" in error["message"]
     md = (tmp_path / "report" / "claims.md").read_text()
-    assert "## T-C2: FAILS (expected HOLDS)" in md
-    assert "## T-C1" not in md
+    assert "| [T-C2](#t-c2) | **FAILS** | HOLDS |" in md
+    assert all(f"### {i}\n" in md for i in claims)  # a detail section per claim
     assert "T-C2" in out  # the terminal summary
     assert "differ from expected" in out
 
@@ -137,3 +138,140 @@ def test_readme_example_shows_up_in_the_next_report(tmp_path, claims_dir):
     [claim] = doc["claims"]
     assert (claim["id"], claim["verdict"]) == (claim_id, "HOLDS")
     assert (claim["symbolic"]["verdict"], claim["numeric"]["verdict"]) == ("HOLDS", "HOLDS")
+
+
+# -- which runs write the committed report -------------------------------------------------
+def _project(tmp_path: Path, claims_dir) -> Path:
+    """A project root in tmp_path: the claims under tests/claims (the default paths) and a
+    committed report in reports/ whose files must survive every run but the full audit."""
+    (tmp_path / "tests").mkdir()
+    os.replace(claims_dir.dir, tmp_path / "tests" / "claims")
+    committed = tmp_path / "reports"
+    (committed / "figures").mkdir(parents=True)
+    for name in ("claims.json", "claims.md", "figures/T-C1.png"):
+        (committed / name).write_text("committed")
+    return committed
+
+
+def _run(tmp_path: Path, *args: str) -> tuple[int, str]:
+    """``python -m verify ARGS`` in tmp_path, without --report-dir."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for var in ("SSL_AUDIT_PROFILE", "SSL_AUDIT_SEED", "SSL_AUDIT_DEVICE", "SSL_AUDIT_STAGING"):
+        env.pop(var, None)
+    proc = subprocess.run([sys.executable, "-m", "verify", "--device", "cpu", *args],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def _snapshot(directory: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def _scratch(tmp_path: Path) -> dict:
+    return json.loads((tmp_path / ".ssl-audit" / "report" / "claims.json").read_text())
+
+
+def test_selected_and_quick_runs_leave_the_committed_report_alone(tmp_path, claims_dir):
+    claims_dir("lpp", claim_source("T-C3-lpp", TRUE_BODY))
+    claims_dir("lpp_regular", claim_source("T-C3-lpp-regular", TRUE_BODY))
+    committed = _project(tmp_path, claims_dir)
+    before = _snapshot(committed)
+    code, out = _run(tmp_path, "--id", "T-C3-lpp", "--profile", "full")
+    assert code == 0, out
+    assert ".ssl-audit/report (a scratch report (--id)" in out
+    # exact: T-C3-lpp does not select T-C3-lpp-regular
+    assert [c["id"] for c in _scratch(tmp_path)["claims"]] == ["T-C3-lpp"]
+    for args in (["-k", "regular", "--profile", "full"], ["--profile", "quick"]):
+        code, out = _run(tmp_path, *args)
+        assert code == 0, out
+        assert "scratch report" in out
+    assert _snapshot(committed) == before
+    assert "a scratch report" in out  # the terminal summary says so too
+
+
+def test_the_full_unselected_audit_writes_the_committed_report(tmp_path, claims_dir):
+    claims_dir("true", claim_source("T-C1", TRUE_BODY))
+    committed = _project(tmp_path, claims_dir)
+    code, out = _run(tmp_path, "--profile", "full")
+    assert code == 0, out
+    assert "report -> reports (the committed report" in out
+    doc = json.loads((committed / "claims.json").read_text())
+    assert [c["id"] for c in doc["claims"]] == ["T-C1"]
+    assert doc["summary"]["claims"] == 1
+    assert not (tmp_path / ".ssl-audit").exists()
+
+
+def test_unknown_id_is_a_usage_error_naming_close_ids(tmp_path, claims_dir):
+    claims_dir("lpp", claim_source("T-C3-lpp", TRUE_BODY))
+    claims_dir("lpp_regular", claim_source("T-C3-lpp-regular", TRUE_BODY))
+    claims_dir("other", claim_source("T-C9", TRUE_BODY))
+    _project(tmp_path, claims_dir)
+    for workers in ("0", "2"):  # under xdist the controller, which collects nothing, says it
+        code, out = _run(tmp_path, "--id", "T-C3-lp", "--profile", "quick", "--workers",
+                         workers)
+        assert code == 2, out
+        assert "unknown claim id 'T-C3-lp' (close: T-C3-lpp, T-C3-lpp-regular)" in out
+        assert not (tmp_path / ".ssl-audit" / "report" / "claims.json").exists()
+
+
+def test_plain_pytest_writes_the_scratch_report_and_selects_by_exact_id(tmp_path, claims_dir):
+    claims_dir("lpp", claim_source("T-C3-lpp", TRUE_BODY))
+    claims_dir("lpp_regular", claim_source("T-C3-lpp-regular", TRUE_BODY))
+    committed = _project(tmp_path, claims_dir)
+    before = _snapshot(committed)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "verify.plugin",
+                           "-p", "no:cacheprovider", "tests/claims", "--claims-id",
+                           "T-C3-lpp-regular", "--rootdir", str(tmp_path)],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 passed, 2 deselected" in proc.stdout
+    assert [c["id"] for c in _scratch(tmp_path)["claims"]] == ["T-C3-lpp-regular"]
+    assert _snapshot(committed) == before
+
+
+def test_a_claim_that_stops_converging_keeps_its_committed_figure(tmp_path, claims_dir):
+    figure = """
+@claim.figure
+def _(trials, fig):
+    fig.add_subplot().plot([t.error for t in trials])
+"""
+    path = claims_dir("fit", claim_source("T-C1", TRUE_BODY + figure))
+    claims_dir("other", claim_source("T-C2", TRUE_BODY + figure))
+    committed = _project(tmp_path, claims_dir)
+    (committed / "figures" / "T-C1.png").unlink()
+    code, out = _run(tmp_path, "--profile", "full")
+    assert code == 0, out
+    drawn = _snapshot(committed / "figures")
+    assert sorted(drawn) == ["T-C1.png", "T-C2.png"]
+    (tmp_path / "tests" / "claims" / path.name).write_text(
+        claim_source("T-C1", NOT_CONVERGED_BODY))
+    code, out = _run(tmp_path, "--profile", "full", "--", "-q")
+    assert code == 2, out  # NOT_CONVERGED; extra pytest arguments make it a scratch run
+    assert _snapshot(committed / "figures") == drawn
+    doc = _scratch(tmp_path)
+    # the scratch report had no figure of T-C1 to keep: it says nothing of one
+    assert by_id(doc)["T-C1"]["figures"] == []
+    code, out = _run(tmp_path, "--profile", "full")
+    assert code == 2, out
+    assert _snapshot(committed / "figures") == drawn  # neither figure deleted
+    claim = by_id(json.loads((committed / "claims.json").read_text()))["T-C1"]
+    assert claim["verdict"] == "NOT_CONVERGED"
+    assert (claim["figures"], claim["figures_from_previous_run"]) == (
+        ["figures/T-C1.png"], True)
+    assert "*Figure from the previous run*" in (committed / "claims.md").read_text()
+
+
+def test_undecided_symbolic_check_differs_from_expected(tmp_path, claims_dir):
+    claims_dir("undecided", claim_source("T-C1", """
+@claim.symbolic
+def _():
+    a = sp.Symbol("a", real=True)
+    return Derivation("not a number anywhere", sp.Function("f")(a))
+"""))
+    code, doc, out = audit(tmp_path)
+    assert code == 1, out
+    [claim] = doc["claims"]
+    assert (claim["verdict"], claim["matches_expected"]) == ("UNDECIDED", False)
+    assert "FAILED claims/test_undecided.py::T-C1::symbolic" in out  # the pytest item fails

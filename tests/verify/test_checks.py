@@ -55,23 +55,31 @@ def test_wrong_constant_fails_with_a_shrunk_counterexample_that_replays():
     # Shrunk to the simplest failing pair: the error ab is nonzero iff a, b are both nonzero.
     assert outcome.counterexample == {"a": 1, "b": 1}
     assert claim.replay(**outcome.counterexample).error > claim.tolerance
-    assert "--seed 0" in outcome.reproduce
-    assert "claim.replay(a=1, b=1)" in outcome.reproduce
+    assert outcome.reproduce == [
+        "ssl-audit --id T-C1 --profile quick --seed 0",
+        """python -c "import verify; print(verify.replay('T-C1', {'a': 1, 'b': 1}, """
+        """profile='quick', seed=0))\"""",
+    ]
 
 
-def test_shrinking_is_bounded_and_its_counterexample_was_measured():
-    # Every trial "trains" (counted); every x > 0 fails, so hypothesis could shrink for long.
+@pytest.mark.parametrize(("strategy", "error"), [
+    (st.floats(0.0, 1e6), lambda x: x),  # every x > 0 fails
+    # Fails from 1000 on: unbounded, hypothesis would evaluate some 35 candidates to find 1000.
+    (st.integers(0, 10**6), lambda x: float(x >= 1000)),
+])
+def test_shrinking_is_bounded_and_its_counterexample_was_measured(strategy, error):
+    # Every trial "trains" (counted), so shrinking must stop after SHRINK_TRIALS candidates.
     claim = make_claim()
     calls: list[float] = []
 
-    @claim.numeric(x=st.floats(0.0, 1e6))
+    @claim.numeric(x=strategy)
     def _(x):
         calls.append(x)
-        return x
+        return error(x)
 
     outcome, trials = run_numeric(claim)
     assert outcome.verdict is Verdict.FAILS
-    first_failure = next(i for i, x in enumerate(calls) if x > claim.tolerance)
+    first_failure = next(i for i, x in enumerate(calls) if error(x) > claim.tolerance)
     assert len(calls) - (first_failure + 1) <= SHRINK_TRIALS
     assert len(calls) == len(trials)  # replays are answered without evaluating again
     assert outcome.counterexample["x"] in calls
@@ -114,10 +122,90 @@ def test_same_seed_same_outcome_other_seed_other_trials(monkeypatch):
     assert [t.params for t in trials3] != [t.params for t in trials1]
 
 
-def test_nan_error_fails():
+@pytest.mark.parametrize(("error", "message"), [
+    (float("nan"), "the check is broken: non-finite error nan"),
+    (float("inf"), "the check is broken: non-finite error inf"),
+    (float("-inf"), "the check is broken: non-finite error -inf"),
+    (-1.0, "error must be a non-negative float, got -1.0"),
+    (-1e-300, "error must be a non-negative float"),
+])
+def test_invalid_error_is_an_error_with_its_trial(error, message):
+    # A signed difference, the log of a zero error, a NaN: never HOLDS, never FAILS.
+    claim = make_claim(expected="FAILS")
+    claim.numeric(n=st.integers(3, 9))(lambda n: error)
+    outcome, trials = run_numeric(claim)
+    assert outcome.verdict is Verdict.ERROR
+    assert message in outcome.message
+    assert trials == []
+    assert set(outcome.counterexample) == {"n"}
+    assert outcome.reproduce[0] == "ssl-audit --id T-C1 --profile quick --seed 0"
+    assert f"'n': {outcome.counterexample['n']}" in outcome.reproduce[1]
+
+
+@pytest.mark.parametrize("margin", [float("nan"), float("-inf"), -2.0])
+def test_invalid_margin_is_an_error(margin):
     claim = make_claim()
-    claim.numeric(x=st.just(0))(lambda x: float("nan"))
-    assert run_numeric(claim)[0].verdict is Verdict.FAILS
+    claim.numeric(n=st.integers(0, 3))(lambda n: Measurement(0.0, margin=margin))
+    outcome, _ = run_numeric(claim)
+    assert outcome.verdict is Verdict.ERROR
+    assert "margin must be a non-negative float (inf allowed)" in outcome.message
+
+
+def test_infinite_margin_is_an_exact_decision():
+    claim = make_claim(tolerance=0)
+    claim.numeric(n=st.integers(0, 3))(lambda n: Measurement(0.0, margin=float("inf")))
+    outcome, _ = run_numeric(claim)
+    assert (outcome.verdict, outcome.margin) == (Verdict.HOLDS, float("inf"))
+
+
+def test_invalid_error_while_shrinking_is_an_error():
+    # A crash while shrinking is forgiven (see above); a broken measurement never is.
+    claim = make_claim()
+    failures: list[int] = []
+
+    @claim.numeric(n=st.integers(0, 100))
+    def _(n):
+        if failures and n < failures[0]:
+            return float("nan")
+        if n >= 1:
+            failures.append(n)
+        return float(n)
+
+    outcome, _ = run_numeric(claim)
+    assert outcome.verdict is Verdict.ERROR
+    assert "non-finite error nan" in outcome.message
+    assert outcome.counterexample["n"] < failures[0]
+
+
+def test_margins_default_and_given():
+    claim = make_claim(tolerance=1e-6)
+
+    @claim.numeric(n=st.integers(1, 3))
+    def _(n):
+        return 1e-8 * n
+
+    outcome, trials = run_numeric(claim)
+    assert [t.margin for t in trials] == [1e-6 / t.error for t in trials]
+    assert outcome.margin == min(t.margin for t in trials)
+    assert outcome.margin == pytest.approx(1e-6 / (1e-8 * max(t.params["n"] for t in trials)))
+    exact = make_claim(tolerance=0)
+    exact.numeric(n=st.integers(0, 3))(lambda n: 0.0)
+    assert run_numeric(exact)[0].margin is None  # unknown: the report flags it
+    given = make_claim(tolerance=0)
+    given.numeric(n=st.integers(0, 3))(lambda n: Measurement(0.0, margin=10.0 ** (n + 2)))
+    outcome, trials = run_numeric(given)
+    assert outcome.margin == min(t.margin for t in trials) == 10.0 ** (
+        min(t.params["n"] for t in trials) + 2)
+
+
+def test_failing_margin_is_the_largest_over_failing_trials_and_replays_agree():
+    claim = wrong_constant_claim()
+    outcome, trials = run_numeric(claim)
+    bad = [t for t in trials if t.error > claim.tolerance]
+    assert outcome.margin == max(t.error / claim.tolerance for t in bad)
+    assert all(t.margin == t.error / claim.tolerance for t in bad)
+    # A trial that holds while the check fails does not count.
+    assert outcome.margin == max(t.margin for t in bad)
 
 
 def test_raising_check_is_an_error_with_traceback_and_stops_early():
@@ -134,6 +222,8 @@ def test_raising_check_is_an_error_with_traceback_and_stops_early():
     assert "ZeroDivisionError: oops" in outcome.message
     assert "test_checks.py" in outcome.message  # the traceback summary points at the check
     assert len(calls) == 1
+    assert outcome.counterexample == {"n": calls[0]}  # the crashing trial, to replay
+    assert f"{{'n': {calls[0]}}}" in outcome.reproduce[1]
 
 
 def test_not_converged_has_its_own_verdict():
@@ -186,17 +276,54 @@ def test_skip_inside_a_check_is_skipped_with_reason():
     assert (outcome.verdict, outcome.message) == (Verdict.SKIPPED, "needs CUDA")
 
 
+x = sp.Symbol("x", real=True)
+TRUE = Derivation("true", sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1)
+FALSE = Derivation("false", (x + 1) ** 2 - x**2 - 1)
+UNDECIDED = Derivation("undecided", sp.Function("f")(x))  # not a number at any point
+BROKEN = Derivation("broken", x / (x - x))  # zoo
+
+
+def symbolic_verdict(*derivations: Derivation) -> Verdict:
+    claim = make_claim()
+    claim.symbolic(lambda: list(derivations))
+    return run_symbolic(claim).verdict
+
+
 def test_symbolic_outcomes():
-    x = sp.Symbol("x", real=True)
     holds, fails, bad = make_claim(), make_claim(), make_claim()
-    holds.symbolic(lambda: [Derivation("a", sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1)])
-    fails.symbolic(lambda: Derivation("b", (x + 1) ** 2 - x**2 - 1))
+    holds.symbolic(lambda: [TRUE])
+    fails.symbolic(lambda: FALSE)
     bad.symbolic(lambda: "not a derivation")
     assert run_symbolic(holds).verdict is Verdict.HOLDS
     outcome = run_symbolic(fails)
     assert (outcome.verdict, outcome.residual) == (Verdict.FAILS, "2*x")
     assert set(outcome.counterexample) == {"x"}
     assert run_symbolic(bad).verdict is Verdict.ERROR
+
+
+def test_symbolic_verdict_over_derivations():
+    assert symbolic_verdict(TRUE, TRUE) is Verdict.HOLDS
+    assert symbolic_verdict(TRUE, UNDECIDED) is Verdict.UNDECIDED
+    assert symbolic_verdict(UNDECIDED, FALSE) is Verdict.FAILS
+    assert symbolic_verdict(FALSE, BROKEN) is Verdict.ERROR
+
+
+def test_undecided_symbolic_check_records_residual_and_method():
+    claim = make_claim()
+    claim.symbolic(lambda: [TRUE, UNDECIDED])
+    outcome = run_symbolic(claim)
+    assert outcome.verdict is Verdict.UNDECIDED
+    assert outcome.residual == "f(x)"
+    assert outcome.message == "undecided: not simplified to 0; not a number at 3 random points"
+    assert outcome.counterexample is None
+
+
+def test_non_finite_residual_is_an_error_not_a_failure():
+    claim = make_claim(expected="FAILS")
+    claim.symbolic(lambda: Derivation("nan", sp.nan * x))
+    outcome = run_symbolic(claim)
+    assert outcome.verdict is Verdict.ERROR
+    assert outcome.message.startswith("the check is broken: non-finite residual; nan: ")
 
 
 def test_figures_are_drawn_from_the_trials(tmp_path):

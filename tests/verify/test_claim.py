@@ -6,6 +6,7 @@ import pytest
 from hypothesis import strategies as st
 
 from verify import Claim, ClaimDeclarationError, Measurement
+from verify.claim import InvalidMeasurement
 
 FIELDS = {"id": "T-C1", "paper": "T", "source": "Eq. 1", "statement": "s",
           "provenance": "TEXT", "paper_asserts": "p", "tolerance": 1e-9}
@@ -42,6 +43,8 @@ def test_numeric_strategies_must_match_parameters():
         claim.numeric(m=st.integers())(lambda n: 0.0)
     with pytest.raises(ClaimDeclarationError, match="numeric.m"):
         declare().numeric(m=3)
+    with pytest.raises(ClaimDeclarationError, match="numeric.m"):  # a strategy too many
+        declare().numeric(n=st.integers(), m=st.integers())(lambda n: 0.0)
 
 
 def test_second_check_is_an_error():
@@ -71,3 +74,31 @@ def test_trials_per_profile_and_replay():
 def test_measurement_coerce_rejects_non_numbers():
     with pytest.raises(TypeError, match="Measurement"):
         Measurement.coerce("small")
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (-1.0, r"error must be a non-negative float, got -1.0"),
+    (float("-inf"), r"the check is broken: non-finite error -inf"),
+    (float("nan"), r"the check is broken: non-finite error nan"),
+    (Measurement(float("inf")), r"the check is broken: non-finite error inf"),
+    (Measurement(0.0, margin=float("nan")), r"margin must be a non-negative float"),
+    (Measurement(0.0, margin=-1.0), r"margin must be a non-negative float"),
+    (Measurement(0.0, margin=float("-inf")), r"margin must be a non-negative float"),
+])
+def test_measurement_coerce_rejects_invalid_errors_and_margins(value, message):
+    with pytest.raises(InvalidMeasurement, match=message):
+        Measurement.coerce(value)
+
+
+def test_measurement_coerce_accepts_zero_and_keeps_a_given_margin():
+    assert Measurement.coerce(0) == Measurement(0.0)
+    assert Measurement.coerce(Measurement(2, {"r": 1}, margin=1e3)) == Measurement(
+        2.0, {"r": 1.0}, margin=1e3)
+    assert Measurement.coerce(Measurement(0, margin=float("inf"))).margin == float("inf")
+
+
+def test_replay_rejects_an_invalid_measurement():
+    claim = declare()
+    claim.numeric(x=st.integers())(lambda x: -x)
+    with pytest.raises(InvalidMeasurement):
+        claim.replay(x=2)

@@ -1,5 +1,5 @@
 """SSL losses of BL22 Sec. 2 (VICReg, SimCLR, BarlowTwins), the GA23 criteria, and the reference
-codebases' conventions. Each loss matches the paper's PyTorch snippet (seed 000) exactly.
+codebases' conventions. Each loss matches the paper's PyTorch snippet (Sec. 2) exactly.
 """
 
 from torch_impl.losses.barlow_twins import barlow_twins_loss, barlow_twins_loss_from_relation

@@ -1,11 +1,11 @@
-"""The VICReg and BarlowTwins losses as the reference codebases define them (ECOSYSTEM Sec. 1e).
+"""The VICReg and BarlowTwins losses as the reference codebases define them.
 
-Written from the formulas recorded in ``ECOSYSTEM.md`` (facebookresearch/vicreg,
-facebookresearch/barlowtwins, lightly, solo-learn), not from their code. They take two branches
-(z_a, z_b), each (N, D), row i of z_a and row i of z_b being the two views of sample i; use
-:func:`branches_from_views` to get them from our stacked-views layout. Single-process only: the
-distributed variants (gather before the variance/covariance, all-reduce of C) reduce to these
-on one process.
+Written from their formulas (facebookresearch/vicreg, facebookresearch/barlowtwins, lightly,
+solo-learn; summarised in ``docs/catalogue/BL22.md#codebase-conventions``), not from their
+code. They take two branches (z_a, z_b), each (N, D), row i of z_a and row i of z_b being the two
+views of sample i; use :func:`branches_from_views` to get them from our stacked-views layout.
+Single-process only: the distributed variants (gather before the variance/covariance, all-reduce
+of C) reduce to these on one process.
 
 Against the paper's losses (``vicreg.py``, ``barlow_twins.py``): see each function.
 """
@@ -36,7 +36,8 @@ __all__ = [
 
 VICREG_CONVENTIONS = ("official", "lightly", "solo")
 # lightly's BarlowTwins normalisation changed (unbiased std without eps, then PR lightly#1806)
-# and its current form is not confirmed (ECOSYSTEM Sec. 1c), so it is not offered.
+# and its current form is not confirmed (docs/catalogue/BL22.md#codebase-conventions), so it is
+# not offered.
 BARLOW_TWINS_CONVENTIONS = ("official", "solo")
 
 # eps inside sqrt(var + eps) of the variance hinge, the same in all three codebases.

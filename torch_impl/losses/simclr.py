@@ -60,8 +60,8 @@ def simclr_loss(Z: torch.Tensor, G: torch.Tensor, *, tau: float) -> torch.Tensor
     z_unit = F.normalize(Z, dim=1)
     gram_nn = z_unit @ z_unit.T / tau
     # The diagonal is masked AFTER the 1/tau scaling: -inf / tau would give an inf * 0 = NaN
-    # gradient (ECOSYSTEM Sec. 5 item 8). masked_fill passes a zero gradient to masked entries,
-    # and exp(-inf - lse) = 0 in the logsumexp backward, so every gradient stays finite.
+    # gradient (NVIDIA-NeMo/Automodel PR#3850). masked_fill passes a zero gradient to masked
+    # entries, and exp(-inf - lse) = 0 in the logsumexp backward, so every gradient stays finite.
     self_nn = torch.eye(Z.shape[0], dtype=torch.bool, device=Z.device)
     lse_n = torch.logsumexp(gram_nn.masked_fill(self_nn, float("-inf")), dim=1)
     # One term per positive pair, as the seed's G * (lse - s), but gathered over the nnz(G)

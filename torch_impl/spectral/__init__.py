@@ -3,7 +3,7 @@
 One method family a module: ``_eigen`` (the generalized symmetric eigensolver every method
 uses, and the result types), ``_laplacian`` (Laplacian Eigenmaps, LPP: local, VICReg),
 ``_mds`` (kernel PCA, classical MDS, kernel ISOMAP: global, SimCLR), ``_cca`` (CCA:
-BarlowTwins). Conventions follow scikit-learn's (``../shared/ECOSYSTEM.md`` Sec. 2): each
+BarlowTwins). Conventions follow scikit-learn's ``manifold`` module: each
 eigenvector's largest-|.| entry is positive; normalised Laplacian Eigenmaps returns the
 random-walk vectors D^{-1/2} v. Every result reports whether the cut between kept and
 dropped eigenvalues is degenerate, since only an eigenspace is defined then.

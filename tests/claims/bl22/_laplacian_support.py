@@ -3,7 +3,7 @@
 The claim modules ``test_bl22_c1*.py`` train free-Z VICReg (the paper's pooled loss, or the
 two-branch loss of the reference codebases) on a relation graph G and compare the CENTRED column
 span of the trained optimum Z* (N, K) with the bottom non-trivial eigenspace of one of two
-problems (BL22.md, BL22-C1):
+problems (docs/catalogue/BL22.md#bl22-c1):
 
 * ``"laplacian"``: eigenvectors of L = D - G orthogonal to 1 (min tr(Z^T L Z) s.t. Z^T Z = I,
   Z^T 1 = 0), what the derivation ``derivations.bl22.laplacian`` says VICReg solves;
@@ -91,10 +91,10 @@ GAP_RTOL = 1e-8
 RANK_RTOL = 1e-6
 PROBLEMS = ("laplacian", "eigenmaps")
 
-# The reference codebases' variance hinge, ECOSYSTEM.md Sec. 1e: relu(1 - sqrt(Var + 1e-4)),
-# averaged over the K columns, the two branches halved (official, lightly) or summed (solo).
-# Written here only to expose the hinge to the certificate; every trial checks that the split
-# objective equals ``vicreg_loss_convention`` itself.
+# The reference codebases' variance hinge (docs/catalogue/BL22.md#codebase-conventions):
+# relu(1 - sqrt(Var + 1e-4)), averaged over the K columns, the two branches halved (official,
+# lightly) or summed (solo). Written here only to expose the hinge to the certificate; every trial
+# checks that the split objective equals ``vicreg_loss_convention`` itself.
 _CONVENTION_STD_EPS = 1e-4
 _CONVENTION_BRANCH_SCALE = {"official": 0.5, "lightly": 0.5, "solo": 1.0}
 # Split objective vs library loss: they differ only by summation order.
@@ -552,7 +552,7 @@ CONVENTION_NOTES = (
     " >= N' the code's optimum collapses to the N' - 1 view-invariant directions (per-branch "
     "covariance cannot be diagonal: loss > 0), whereas the paper's pooled loss at large beta "
     'has rank K and spends the extra columns on view-difference eigenvectors (eigenvalue 2; '
-    "BL22-C1a trials, BL22.md C2 flag (c)). K = min(k, 2 N' - 2), N' in [3, 6]."
+    "BL22-C1a trials, docs/catalogue/BL22.md#bl22-c2 flag (c)). K = min(k, 2 N' - 2), N' in [3, 6]."
 )
 """The reasoning and finding shared by BL22-C1-official and BL22-C1-solo (their notes end)."""
 

@@ -17,7 +17,6 @@ comparison (:func:`irregular_data`).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -221,33 +220,22 @@ def vicreg_regime(rho: torch.Tensor, n: int, *, fraction: float, gamma: float,
 # -------------------------------------------------------------------------------------------
 
 
-def _certified(fit: Callable[[torch.Tensor | None, int], FitResult], seed: int) -> FitResult:
-    """Run ``fit(init, seed)``; if its kept restart stalled uncertified, go on once from there.
-
-    L-BFGS can stall (flat loss, certificate ~1e-7) on one restart of a degenerate problem; a
-    fresh optimiser started at the stalled point (new curvature history) usually finishes the
-    job. The returned optimum is certified either way (``require_converged``).
-    """
-    result = fit(None, seed)
-    if not result.converged and not result.diverged:
-        result = fit(result.w, seed + 1)
-    return result.require_converged()
+# Every linear fit below: RESTARTS seeded restarts, certified with fit's margin (a restart that
+# stalls is polished, then continued once by a fresh optimiser: ``torch_impl.fit``).
+_FIT = {"restarts": RESTARTS, "max_iter": 3000, "device": DEVICE, "progress": False}
 
 
 def fit_vicreg(X: torch.Tensor, G: torch.Tensor, k: int, *, alpha: float, beta: float,
                gamma: float, seed: int, rho: float | None = None) -> FitResult:
-    """Certified linear VICReg optimum (min-norm subgradient <= 1e-8, RESTARTS restarts)."""
+    """Certified linear VICReg optimum (min-norm subgradient <= 1e-8 / 100)."""
     objective = vicreg_objective(G, alpha=alpha, beta=beta, gamma=gamma)
-    return _certified(lambda init, s: fit_linear(
-        objective, X, k, init=init, seed=s, restarts=RESTARTS, max_iter=3000, rho=rho,
-        device=DEVICE, progress=False), seed)
+    return fit_linear(objective, X, k, seed=seed, rho=rho, **_FIT).require_converged()
 
 
 def fit_bt(X: torch.Tensor, G: torch.Tensor, k: int, *, alpha: float, seed: int) -> FitResult:
     """Certified linear BarlowTwins optimum (paper's loss over all ordered edges, eps 1e-6)."""
-    return _certified(lambda init, s: fit_linear(
-        lambda Z: barlow_twins_loss_from_relation(Z, G, alpha=alpha), X, k, init=init, seed=s,
-        restarts=RESTARTS, max_iter=3000, device=DEVICE, progress=False), seed)
+    return fit_linear(lambda Z: barlow_twins_loss_from_relation(Z, G, alpha=alpha), X, k,
+                      seed=seed, **_FIT).require_converged()
 
 
 def spectral_contrastive_loss(Z: torch.Tensor, G: torch.Tensor) -> torch.Tensor:
@@ -257,9 +245,8 @@ def spectral_contrastive_loss(Z: torch.Tensor, G: torch.Tensor) -> torch.Tensor:
 
 def fit_spectral(X: torch.Tensor, G: torch.Tensor, k: int, *, seed: int) -> FitResult:
     """Certified linear optimum of the spectral contrastive relaxation."""
-    return _certified(lambda init, s: fit_linear(
-        lambda Z: _spectral_loss(Z, G), X, k, init=init, seed=s, restarts=RESTARTS,
-        max_iter=3000, device=DEVICE, progress=False), seed)
+    return fit_linear(lambda Z: _spectral_loss(Z, G), X, k, seed=seed,
+                      **_FIT).require_converged()
 
 
 # -------------------------------------------------------------------------------------------

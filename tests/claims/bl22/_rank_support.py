@@ -5,7 +5,8 @@ modules audit the same trained optima), the representation each loss actually se
 rank / subspace / rotation measurements. Everything is float64 on the CPU (N <= 9: threads and
 devices only add overhead).
 
-Losses and their conventions (papers/BL22.md Sec. 0, ECOSYSTEM Sec. 1e):
+Losses and their conventions (docs/catalogue/BL22.md#notation and
+docs/catalogue/BL22.md#codebase-conventions):
 
 * ``simclr``: BL22's L_simCLR, tau = :data:`TAU`; trained by the C4 family's ``fit_simclr``
   (certificate re-checked at the row-normalised optimum).
@@ -23,8 +24,8 @@ Losses and their conventions (papers/BL22.md Sec. 0, ECOSYSTEM Sec. 1e):
 BarlowTwins' zero-loss optima are degenerate: a column leaving span(P) by an angle b raises C_kk
 by O(b^2), so the loss grows like b^4 and its gradient like b^3. A certificate ||grad|| <= 1e-8
 then only pins b to ~1e-3 (measured), far above the 1e-4 rad the audit asks of a subspace. BT
-fits are therefore continued by :func:`polish` (Newton steps on the quartic valley) before the
-engine certifies the polished point.
+fits are therefore polished to the floor (``torch_impl.fit``'s ``polish_to_floor``: Newton
+steps on the quartic valley while they still remove a fraction of the loss) and certified there.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ import torch.nn.functional as F
 
 from tests.claims.bl22 import _simclr_support as simclr_sup
 from tests.claims.bl22 import _vicreg_support as vicreg_sup
-from torch_impl.fit import fit_free
+from torch_impl.fit import cached_fit, fit_free
 from torch_impl.losses import (
     barlow_twins_loss_convention,
     barlow_twins_loss_from_relation,
@@ -74,6 +75,9 @@ __all__ = [
     "loss_value",
     "RankReport",
     "rank_report",
+    "rank_decades",
+    "sweep_decades",
+    "margin_factor",
     "span_basis",
     "containment_angle",
     "component_basis",
@@ -81,16 +85,17 @@ __all__ = [
     "rank_sweep",
     "bt_correlation",
     "rotation_change",
+    "worst_rotation_change",
     "rotation_sweep",
     "random_orthogonal",
-    "polish",
     "isotropic_random",
 ]
 
 GRAPHS = {"views4x2": (4, 2), "views3x3": (3, 3)}
 """name -> (N', V) of a views graph (BL22 Sec. 2.1): c = N' components of V-cliques."""
-RANK_RTOL = 1e-6
-"""Numerical rank: singular values above RANK_RTOL * s_max (the VICReg family's threshold)."""
+RANK_RTOL = vicreg_sup.RANK_RTOL
+"""Numerical rank: singular values above RANK_RTOL * s_max (the VICReg family's threshold, one
+constant: the downstream probe drops the directions below it too)."""
 BN_RANK_RTOL = 1e-4
 """Numerical rank of BatchNorm-standardised branches (official / solo BarlowTwins): BN's eps 1e-5
 perturbs each column's scale by ~eps / Var differently in the two branches, which leaves spurious
@@ -106,20 +111,20 @@ VICREG_WEIGHTS = {"alpha": 25.0, "beta": 1.0}
 VICREG_GAMMA = 0.1
 """Small invariance weight: below gamma_full(beta) = 0.95 (BL22-K3a), so full rank predicted."""
 CONVENTION_WEIGHTS = {"sim": 25.0, "std": 25.0, "cov": 1.0}
-"""The codebases' default VICReg weights (ECOSYSTEM Sec. 1e)."""
+"""The codebases' default VICReg weights (docs/catalogue/BL22.md#codebase-conventions)."""
 # BatchNorm1d's eps in the official / solo BarlowTwins (conventions.py).
 _BN_EPS = 1e-5
 _BT_RESTARTS = 2
 _MAX_ITER = 3000
-_POLISH_STEPS = 80
-# Damping of the polishing Newton steps, relative to the largest Hessian eigenvalue: 0 is the
-# plain (pseudo-inverse) step; larger values shorten steps along the flat quartic directions.
-_POLISH_DAMPING = (0.0, 1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2)
-# Step multipliers: along a quartic direction Newton's step is 1/3 of the way to the minimum.
-_POLISH_MULTIPLIERS = (1.0, 2.0, 3.0)
-# Stop once a step gains less than this fraction of the loss: on a quartic valley each step
-# removes a fixed fraction (~80%), near a non-degenerate minimum only rounding is left.
-_POLISH_MIN_GAIN = 1e-4
+# Newton steps to polish a BarlowTwins optimum to the floor of its quartic valley (module
+# docstring); each removes ~80% of the loss, so the budget is never the limit.
+_BT_POLISH_STEPS = 80
+# worst_rotation_change: Haar draws scored, the best few of which (per sign of the change) seed
+# a local search over O(K). With 32 draws and 2 searches the codebases' optima gave the same
+# maximum to 1e-10 from every representative tried (two CPU kernel settings, two seeds).
+_ROTATION_DRAWS = 32
+_ROTATION_SEARCHES = 2
+_ROTATION_MAX_ITER = 100
 
 
 class Case(str):
@@ -251,60 +256,12 @@ def loss_value(loss: str, G: torch.Tensor, z: torch.Tensor, hyper: float) -> tor
     return barlow_twins_loss_convention(z_a, z_b, convention=convention)
 
 
-def polish(loss_fn, z: torch.Tensor, steps: int = _POLISH_STEPS) -> torch.Tensor:
-    """Continue a fit by damped Newton steps while the loss decreases; returns the last point.
-
-    Each step takes the Hessian's eigen-decomposition, tries the damped steps
-    -(|H| + d I)^{-1} g for every damping d in ``_POLISH_DAMPING`` (relative to the largest
-    |eigenvalue|) and multiplier in ``_POLISH_MULTIPLIERS``, and keeps the lowest loss; it stops
-    when no step gains a fraction ``_POLISH_MIN_GAIN`` of the loss. On a
-    quartic valley (BarlowTwins' zero-loss optima, module docstring) Newton converges linearly
-    towards the optimal set instead of stalling like L-BFGS. The caller certifies the result with
-    the engine's fit (this routine only proposes a start).
-    """
-    shape = z.shape
-
-    def value(x: torch.Tensor) -> torch.Tensor:
-        return loss_fn(x.reshape(shape))
-
-    x = z.detach().reshape(-1).clone()
-    fx = float(value(x))
-    for _ in range(steps):
-        with torch.enable_grad():
-            xg = x.clone().requires_grad_(True)
-            (g,) = torch.autograd.grad(value(xg), xg)
-        H = torch.autograd.functional.hessian(value, x)
-        eigenvalues, vectors = torch.linalg.eigh((H + H.T) / 2)
-        top = float(eigenvalues.abs().max())
-        if top == 0.0:
-            break
-        g_eig = vectors.T @ g
-        best_f, best_x = fx, None
-        for damping in _POLISH_DAMPING:
-            denominator = eigenvalues.abs() + damping * top
-            keep = denominator > 0
-            step = vectors[:, keep] @ (g_eig[keep] / denominator[keep])
-            for multiplier in _POLISH_MULTIPLIERS:
-                candidate = x - multiplier * step
-                f = float(value(candidate))
-                if f < best_f:
-                    best_f, best_x = f, candidate
-        if best_x is None or fx - best_f < _POLISH_MIN_GAIN * abs(fx):
-            if best_x is not None:
-                x = best_x
-            break
-        x, fx = best_x, best_f
-    return x.reshape(shape)
-
-
 def _fit_bt(loss_fn, shape: tuple[int, int], seed: int) -> tuple[torch.Tensor, float, float]:
-    """Seeded restarts, :func:`polish`, then the engine's certificate at the polished point."""
+    """Seeded restarts, each polished to the floor of its quartic valley and certified there."""
     with vicreg_sup.single_thread():
-        start = fit_free(loss_fn, shape, seed=seed, restarts=_BT_RESTARTS, max_iter=_MAX_ITER,
-                         device="cpu", progress=False)
-        polished = polish(loss_fn, start.z)
-        fit = fit_free(loss_fn, shape, init=polished, restarts=1, max_iter=_MAX_ITER,
-                       device="cpu", progress=False).require_converged()
+        fit = fit_free(loss_fn, shape, seed=seed, restarts=_BT_RESTARTS, max_iter=_MAX_ITER,
+                       polish_to_floor=True, polish_steps=_BT_POLISH_STEPS, device="cpu",
+                       progress=False).require_converged()
     return fit.z, fit.loss, fit.grad_norm
 
 
@@ -320,9 +277,13 @@ def _fit_vicreg(G: torch.Tensor, k: int, gamma: float, seed: int) -> tuple[torch
     return training.z, training.loss, training.certificate
 
 
-@functools.cache
+@cached_fit
 def optimum(loss: str, graph: str, k: int, hyper: float, seed: int) -> Optimum:
-    """The certified free-Z optimum of ``loss`` on ``graph`` with K = k columns (cached).
+    """The certified free-Z optimum of ``loss`` on ``graph`` with K = k columns.
+
+    Cached by its arguments, a failure included (``torch_impl.fit.cached_fit``): the C5, C6
+    and K1 claims that share an optimum train it once per run, and a fit that does not
+    converge is reported by each of them without being retrained.
 
     Parameters
     ----------
@@ -398,6 +359,48 @@ def rank_report(A: torch.Tensor, rtol: float = RANK_RTOL) -> RankReport:
                       tuple(float(v) for v in rel))
 
 
+def _log10_ratio(a: float, b: float) -> float:
+    """log10(a / b) for a, b >= 0, with log10(a / 0) = inf and log10(0 / b) = -inf."""
+    if b == 0.0:
+        return math.inf
+    return -math.inf if a == 0.0 else math.log10(a / b)
+
+
+def rank_decades(report: RankReport, predicted: int, rtol: float = RANK_RTOL) -> float:
+    """The rank decision's margin in decades: how far the deciding singular value sits from
+    the threshold ``rtol`` (relative to s_max), log10 of a ratio >= 1.
+
+    rank == predicted: min(log10(kept / rtol), log10(rtol / dropped)), the nearer of the two
+    values next to the threshold (inf on a side without one). rank > predicted: the
+    (predicted + 1)-th relative singular value must fall below rtol for the two to agree,
+    log10(s / rtol); rank < predicted: the predicted-th must rise above it, log10(rtol / s)
+    (inf when it does not exist, predicted > min(N, K): no threshold can make them agree).
+    """
+    s, r = report.singular, report.rank
+    if r == predicted:
+        return min(_log10_ratio(report.kept, rtol) if r > 0 else math.inf,
+                   _log10_ratio(rtol, report.dropped))
+    if r > predicted:
+        return _log10_ratio(s[predicted], rtol)
+    return _log10_ratio(rtol, s[predicted - 1]) if predicted <= len(s) else math.inf
+
+
+def margin_factor(decades: float) -> float:
+    """10 ** decades, a :class:`verify.Measurement` margin (inf beyond the float range)."""
+    return math.inf if decades > 300 else 10.0 ** decades
+
+
+def sweep_decades(decades: list[float], matched: list[bool]) -> float:
+    """A trial's rank margin over several ranks (decades of :func:`rank_decades`).
+
+    All match (the trial holds): the smallest, the first to flip. Some miss (it fails): the
+    largest among the misses, since the trial fails as long as one of them still misses.
+    """
+    if all(matched):
+        return min(decades)
+    return max(d for d, ok in zip(decades, matched, strict=True) if not ok)
+
+
 def span_basis(A: torch.Tensor, rtol: float = RANK_RTOL) -> torch.Tensor:
     """Orthonormal basis (N, r) of the numerical range of A (top-r left singular vectors)."""
     U, _, _ = torch.linalg.svd(A.to(torch.float64), full_matrices=False)
@@ -431,28 +434,33 @@ def rank_sweep(loss: str, case: str, hyper: float, law, *, above: int = 1,
     """Rank of the optimum at every K of the grid against ``law(K, c, N)`` (a rank closed form
     lambdified from derivations.bl22.rank).
 
-    error = max over K of |rank - law|; extras: rank - c at each K relative to c (keys
-    ``rank_minus_c_at_K=c+1`` ...), the smallest kept and largest dropped relative singular
-    values over the sweep (the rank's margin), the worst certificate; figure_data: the graph,
-    c, N and the (K, rank) pairs.
+    error = max over K of |rank - law|; margin = 10 ** ``margin_decades`` (:func:`rank_decades`
+    at each K, combined by :func:`sweep_decades`); extras: rank - c at each K relative to c
+    (keys ``rank_minus_c_at_K=c+1`` ...), the smallest kept and largest dropped relative
+    singular values over the sweep, ``margin_decades``, the worst certificate; figure_data:
+    the graph, c, N and the (K, rank) pairs.
     """
     case = Case(case)
     G = relation(case.graph)
     c, n = indicators(G).shape[1], G.shape[0]
     extra: dict[str, float] = {"certificate": 0.0}
-    misses, pairs = [], []
+    misses, pairs, decades = [], [], []
     kept, dropped = 1.0, 0.0
     for k, opt in sweep(loss, case, hyper, above=above):
         report = rank_report(opt.canonical, rtol)
         predicted = int(law(*(torch.tensor(float(v)) for v in (k, c, n))))
         misses.append(abs(report.rank - predicted))
+        decades.append(rank_decades(report, predicted, rtol))
         pairs.append((k, report.rank))
         extra[f"rank_minus_c_at_K=c{k - c:+d}"] = report.rank - c
         kept, dropped = min(kept, report.kept), max(dropped, report.dropped)
         extra["certificate"] = max(extra["certificate"], opt.certificate)
-    extra.update(smallest_kept_sv=kept, largest_dropped_sv=dropped)
+    margin_decades = sweep_decades(decades, [m == 0 for m in misses])
+    extra.update(smallest_kept_sv=kept, largest_dropped_sv=dropped,
+                 margin_decades=margin_decades)
     return Measurement(error=float(max(misses)), extra=extra,
-                       figure_data=(case.graph, c, n, tuple(pairs)))
+                       figure_data=(case.graph, c, n, tuple(pairs)),
+                       margin=margin_factor(margin_decades))
 
 
 def bt_correlation(z: torch.Tensor, G: torch.Tensor) -> torch.Tensor:
@@ -469,24 +477,93 @@ def rotation_change(loss: str, G: torch.Tensor, z: torch.Tensor, R: torch.Tensor
     return abs(after - before) / max(1.0, abs(before))
 
 
-def rotation_sweep(loss: str, case: str, hyper: float, point: str) -> Measurement:
-    """|L(Z R) - L(Z)| / max(1, |L(Z)|) for a Haar-random orthogonal R at every K of the grid.
+def worst_rotation_change(loss: str, G: torch.Tensor, z: torch.Tensor, hyper: float,
+                          generator: torch.Generator) -> float:
+    """max over orthogonal R of |L(Z R) - L(Z)| / max(1, |L(Z)|), Z (N, K).
 
-    ``point``: "random" (Z with i.i.d. N(0, 1) entries) or "optimum" (the certified optimum of
-    :func:`optimum`). Draws are seeded by (case.seed, K). error = the largest change; extras:
-    the change at each K (keys ``change_at_K=c+1`` ...).
+    Scores ``_ROTATION_DRAWS`` Haar-random R, then maximises L(Z R) - L(Z) and L(Z) - L(Z R)
+    by L-BFGS over R = R_0 exp(A - A^T) from the best ``_ROTATION_SEARCHES`` draws of each.
+    Why the worst case rather than one random R: it depends on Z only through its orbit
+    {Z Q : Q orthogonal} (R -> Q R maps O(K) onto itself). The codebases' optima with K >= c
+    are such an orbit, not a point: certified fits under two CPU kernel settings differ by
+    O(1) while their centred Gram matrices agree to 1e-10 (Z_2 = Z_1 Q), so one random R gave
+    changes 6.29 and 1.34 at the same optimum; the worst case agrees to 1e-10.
     """
+    base = loss_value(loss, G, z, hyper).detach()
+    scale = max(1.0, abs(float(base)))
+    k = z.shape[1]
+    draws = [random_orthogonal(k, generator) for _ in range(_ROTATION_DRAWS)]
+    scores = torch.tensor([float(loss_value(loss, G, z @ R, hyper) - base) for R in draws])
+    worst = 0.0
+    for sign in (1.0, -1.0):
+        for index in torch.argsort(sign * scores, descending=True)[:_ROTATION_SEARCHES]:
+            worst = max(worst, _rotation_search(loss, G, z, hyper, draws[index], sign, base))
+    return worst / scale
+
+
+def _rotation_search(loss: str, G: torch.Tensor, z: torch.Tensor, hyper: float,
+                     start: torch.Tensor, sign: float, base: torch.Tensor) -> float:
+    """Local maximum of sign (L(Z R) - L(Z)) over R = start exp(A - A^T) (L-BFGS from A = 0)."""
+    k = start.shape[0]
+    # A flat parameter: LBFGS needs a contiguous gradient, which A - A^T's is not.
+    flat = torch.zeros(k * k, dtype=start.dtype, requires_grad=True)
+
+    def rotation() -> torch.Tensor:
+        A = flat.reshape(k, k)
+        return start @ torch.linalg.matrix_exp(A - A.T)
+
+    optimiser = torch.optim.LBFGS([flat], max_iter=_ROTATION_MAX_ITER, tolerance_grad=1e-12,
+                                  tolerance_change=1e-16, line_search_fn="strong_wolfe")
+
+    def closure() -> torch.Tensor:
+        optimiser.zero_grad()
+        value = -sign * (loss_value(loss, G, z @ rotation(), hyper) - base)
+        value.backward()
+        return value
+
+    with torch.enable_grad():
+        optimiser.step(closure)
+    with torch.no_grad():
+        return float(sign * (loss_value(loss, G, z @ rotation(), hyper) - base))
+
+
+@functools.cache
+def _rotation_changes(loss: str, case: str, hyper: float, point: str,
+                      worst: bool) -> tuple[tuple[int, float], ...]:
+    """(K, change) over the K grid for :func:`rotation_sweep` (cached: trials repeat)."""
     case = Case(case)
     G = relation(case.graph)
-    c = indicators(G).shape[1]
-    changes = {}
-    for k in k_grid(c):
+    changes = []
+    for k in k_grid(indicators(G).shape[1]):
         generator = torch.Generator().manual_seed(1000 * case.seed + k)
         if point == "random":
             z = torch.randn(G.shape[0], k, generator=generator, dtype=torch.float64)
         else:
-            z = optimum(loss, case.graph, k, hyper, case.seed).z
-        changes[k] = rotation_change(loss, G, z, random_orthogonal(k, generator), hyper)
+            opt = optimum(loss, case.graph, k, hyper, case.seed)
+            # The worst case starts from what the loss sees: BatchNorm's per-branch column
+            # scales (free at the optimum, set by the fit's path) are thereby fixed too.
+            z = opt.canonical if worst else opt.z
+        if worst:
+            changes.append((k, worst_rotation_change(loss, G, z, hyper, generator)))
+        else:
+            changes.append((k, rotation_change(loss, G, z, random_orthogonal(k, generator),
+                                               hyper)))
+    return tuple(changes)
+
+
+def rotation_sweep(loss: str, case: str, hyper: float, point: str, *,
+                   worst: bool = False) -> Measurement:
+    """|L(Z R) - L(Z)| / max(1, |L(Z)|) at every K of the grid.
+
+    ``point``: "random" (Z with i.i.d. N(0, 1) entries) or "optimum" (the certified optimum of
+    :func:`optimum`). R: one Haar-random orthogonal matrix, or with ``worst`` the worst case
+    over all R (:func:`worst_rotation_change`: the measure for losses whose optimum is an
+    orbit of rotations rather than a point). Draws are seeded by (case.seed, K). error = the
+    largest change; extras: the change at each K (keys ``change_random_at_K=c+1`` ...).
+    """
+    case = Case(case)
+    c = indicators(relation(case.graph)).shape[1]
+    changes = dict(_rotation_changes(loss, case, hyper, point, worst))
     return Measurement(error=max(changes.values()),
                        extra={f"change_{point}_at_K=c{k - c:+d}": v for k, v in changes.items()})
 

@@ -7,7 +7,6 @@ embeddings the trained optimum is compared with. Everything is float64 on the au
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 
@@ -16,7 +15,7 @@ import torch.nn.functional as F
 
 from derivations.base import lambdify_torch
 from derivations.bl22 import simclr as sym
-from torch_impl.fit import FitResult, NotConverged, fit_free, optimality_certificate
+from torch_impl.fit import FitResult, fit_free
 from torch_impl.losses import simclr_loss
 from torch_impl.metrics import relative_error
 from torch_impl.relations import degree, knn_relation, labels_relation, views_relation
@@ -113,49 +112,33 @@ def relation(kind: str, n: int, rng: torch.Generator) -> torch.Tensor:
 # -------------------------------------------------------------------------------------------
 
 
+def _unit_rows(Z: torch.Tensor) -> torch.Tensor:
+    """Z with each row scaled to unit norm (N, K): a symmetry of L_simCLR."""
+    return F.normalize(Z, dim=1)
+
+
 def fit_simclr(G: torch.Tensor, k: int, tau: float, *, seed: int, restarts: int = 2,
                grad_tol: float = FIT_GRAD_TOL) -> FitResult:
     """Certified free-Z minimum of BL22's L_simCLR(Z; G, tau) over Z in R^{N x K}.
 
     Seeded L-BFGS restarts (:func:`torch_impl.fit.fit_free`), the best kept. L_simCLR depends on
     Z only through normalize(Z), so each row's gradient is tangential and shrinks as
-    1 / ||z_i||: a fit that inflated its rows would pass the certificate too easily. The
-    certificate is therefore re-checked at the row-normalised optimum (same loss, the gradient
-    with respect to the unit rows), after one more fit from the unit rows when it fails there
-    or when the restarts stalled (as they do with long rows). The row-normalised optimum is
-    returned; its ``restart_losses`` are those of the last fit.
+    1 / ||z_i||: a fit that inflated its rows would pass the certificate too easily. The fit is
+    therefore certified, polished and returned at unit rows (fit's ``normalise`` option), and a
+    restart that stalls with long rows is continued from its unit rows.
 
     Raises
     ------
     torch_impl.fit.NotConverged
-        The fit did not converge, or L_simCLR's certificate ||grad|| / max(1, |L|) at the
-        row-normalised optimum exceeds ``grad_tol``.
+        L_simCLR's certificate ||grad|| / max(1, |L|) at the row-normalised optimum is not
+        below ``grad_tol`` by fit's margin.
     """
     def loss(Z: torch.Tensor) -> torch.Tensor:
         return simclr_loss(Z, G, tau=tau)
 
-    def polish(start: torch.Tensor) -> FitResult:
-        return fit_free(loss, (G.shape[0], k), init=start, restarts=1, grad_tol=grad_tol,
-                        max_iter=3000, device=DEVICE, progress=False)
-
-    result = fit_free(loss, (G.shape[0], k), seed=seed, restarts=restarts, grad_tol=grad_tol,
-                      max_iter=3000, device=DEVICE, progress=False)
-    if not (result.converged or result.diverged):
-        # Stalled with long rows (their gradients shrink as 1/||z_i||): go on from unit rows.
-        result = polish(F.normalize(result.z, dim=1))
-    result.require_converged()
-    unit = F.normalize(result.z, dim=1)
-    value, certificate, criterion = optimality_certificate(loss, unit)
-    if not certificate <= grad_tol:
-        # Rows longer than 1 hid part of the gradient: polish from the unit rows.
-        result = polish(unit).require_converged()
-        unit = F.normalize(result.z, dim=1)
-        value, certificate, criterion = optimality_certificate(loss, unit)
-    if not certificate <= grad_tol:
-        raise NotConverged(f"L_simCLR's {criterion} certificate {certificate:.3g} > grad_tol "
-                           f"{grad_tol:.3g} at the row-normalised optimum (loss {value:.6g}; "
-                           f"{result.grad_norm:.3g} at the fitted rows)")
-    return dataclasses.replace(result, z=unit, loss=value, grad_norm=certificate)
+    return fit_free(loss, (G.shape[0], k), seed=seed, restarts=restarts, grad_tol=grad_tol,
+                    max_iter=3000, normalise=_unit_rows, device=DEVICE,
+                    progress=False).require_converged()
 
 
 def gibbs_bound(G: torch.Tensor) -> float:

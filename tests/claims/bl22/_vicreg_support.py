@@ -2,7 +2,7 @@
 
 Graphs, training, predictions.
 
-Conventions (papers/BL22.md Sec. 0, BL22-C2): BL22's VICReg with alpha = variance, beta =
+Conventions (docs/catalogue/BL22.md#notation, #bl22-c2): BL22's VICReg with alpha = variance, beta =
 covariance, gamma = invariance weight; Cov centred with 1/(N-1); c = 2 gamma (N-1)/N is the
 invariance factor of a column (f(t) = alpha (1 - t) + c lambda t^2). Every closed form used here
 is lambdified from ``derivations.bl22.vicreg_closed_form``; this module only picks eigenvalues,
@@ -512,7 +512,7 @@ def hinge_errors(z: torch.Tensor, loss: float, spec: Spectrum, pred: Coupled) ->
                        float((cov_diag - 1).abs().max()), span_angle(z, spec))
 
 
-# -- the codebases' two-branch VICReg (ECOSYSTEM Sec. 1e) --------------------------------------
+# -- the codebases' two-branch VICReg (docs/catalogue/BL22.md#codebase-conventions) ------------
 STD_EPS = 1e-4
 """eps inside sqrt(Var + eps) in the official, lightly and solo-learn variance term."""
 BRANCH_SCALE = {"official": sp.Rational(1, 2), "lightly": sp.Rational(1, 2), "solo": sp.Integer(1)}

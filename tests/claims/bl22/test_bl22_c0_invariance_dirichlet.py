@@ -26,9 +26,11 @@ claim = Claim(
     paper_asserts="VICReg's invariance term (gamma/N) sum_ij G_ij ||Z_i - Z_j||^2 is a graph "
                   "Laplacian quadratic form, so VICReg recovers a local spectral embedding.",
     tolerance=1e-10,
-    notes="Standard identity (papers/BL22.md, BL22-C0). Ordered pairs: each edge counted twice, "
-          "hence 2/N. Holds for weighted symmetric G too; the diagonal of G must be zero "
+    notes="Standard identity (docs/catalogue/BL22.md#bl22-c0). Ordered pairs: each edge counted "
+          "twice, hence 2/N. Holds for weighted symmetric G too; the diagonal of G must be zero "
           "(a self-loop adds nothing to the left side but would enter D_G and G equally).",
+    finding="VICReg's invariance term is exactly the graph Dirichlet energy (2/N) tr(Z^T L Z): "
+            "the bridge from VICReg to Laplacian methods holds.",
 )
 
 N, K = sp.symbols("N K", integer=True, positive=True)

@@ -23,7 +23,8 @@ from verify import Claim
 claim = Claim(
     id="BL22-C1-solo",
     paper="BL22",
-    source="Abstract / Sec. 3 (VICReg <-> Laplacian Eigenmaps); ECOSYSTEM.md Sec. 1e",
+    source="Abstract / Sec. 3 (VICReg <-> Laplacian Eigenmaps); "
+           "docs/catalogue/BL22.md#codebase-conventions",
     statement="With the solo VICReg code on two views, the centred span of the free-Z "
               "optimum is the bottom-r eigenspace of the views graph's L (r = rank Z*)",
     provenance="DERIVED",
@@ -31,12 +32,14 @@ claim = Claim(
                   "(abstract; the paper's loss is the pooled one of its Sec. 2.2 snippet).",
     tolerance=1e-4,
     notes=(
-        "Convention: ECOSYSTEM.md Sec. 1e, solo-learn; lightly's loss equals the "
-        "official one exactly (tests/torch_impl/losses/test_conventions.py), so "
-        "BL22-C1-official covers lightly; solo-learn differs only by the variance term's "
+        "Convention: docs/catalogue/BL22.md#codebase-conventions, solo-learn; lightly's "
+        "loss equals the official one exactly (tests/torch_impl/losses/test_conventions.py), "
+        "so BL22-C1-official covers lightly; solo-learn differs only by the variance term's "
         "missing /2 (the two give the same optima here: measured losses agree). "
         + CONVENTION_NOTES
     ),
+    finding="Under solo-learn's VICReg code the optimum on a views graph still spans the bottom "
+            "Laplacian eigenvectors.",
 )
 
 

@@ -30,7 +30,7 @@ from verify import Claim, Measurement
 claim = Claim(
     id="BL22-C1a",
     paper="BL22",
-    source="Abstract / Sec. 3 (VICReg <-> Laplacian Eigenmaps); BL22.md BL22-C1",
+    source="Abstract / Sec. 3 (VICReg <-> Laplacian Eigenmaps); docs/catalogue/BL22.md#bl22-c1",
     statement="On a regular G the centred span of the free-Z VICReg optimum is the bottom-r "
               "Laplacian Eigenmaps eigenspace (r = rank Z*, = K when beta is large)",
     provenance="DERIVED",
@@ -60,6 +60,8 @@ claim = Claim(
         "graphs): it then spans the bottom-r, not the bottom-K, eigenvectors (BL22-C2/C5 audit "
         "the rank)."
     ),
+    finding="On regular graphs VICReg's free optimum spans the Laplacian Eigenmaps subspace, for "
+            "every choice of weights.",
 )
 
 

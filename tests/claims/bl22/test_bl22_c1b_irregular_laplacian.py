@@ -23,7 +23,8 @@ from verify import Claim
 claim = Claim(
     id="BL22-C1b",
     paper="BL22",
-    source="Abstract / Sec. 3 (VICReg <-> Laplacian Eigenmaps); BL22.md BL22-C1 flag (b)",
+    source="Abstract / Sec. 3 (VICReg <-> Laplacian Eigenmaps); docs/catalogue/BL22.md#bl22-c1 "
+           "flag (b)",
     statement="On an irregular G the centred span of the free-Z VICReg optimum is the bottom-r "
               "eigenspace of the unnormalised L orthogonal to 1 (r = rank Z*)",
     provenance="DERIVED",
@@ -46,6 +47,8 @@ claim = Claim(
         "angle to Laplacian Eigenmaps proper ((L, D), BL22-C1c): ~0 when r <= #components - 1 "
         "(both select the component indicators), O(1) beyond."
     ),
+    finding="On any graph VICReg's free optimum spans the bottom eigenvectors of the unnormalised "
+            "Laplacian L, whatever the degrees.",
 )
 
 

@@ -33,7 +33,8 @@ from verify import Claim, Measurement, profile
 claim = Claim(
     id="BL22-C1c",
     paper="BL22",
-    source="Abstract / Sec. 3 (VICReg <-> Laplacian Eigenmaps); BL22.md BL22-C1 flag (b)",
+    source="Abstract / Sec. 3 (VICReg <-> Laplacian Eigenmaps); docs/catalogue/BL22.md#bl22-c1 "
+           "flag (b)",
     statement="On an irregular G the centred span of the free-Z VICReg optimum is the bottom-r "
               "Laplacian Eigenmaps (generalized (L, D)) eigenspace",
     provenance="SECONDARY",
@@ -45,27 +46,28 @@ claim = Claim(
     notes=(
         "Formalisation: as BL22-C1b (pooled VICReg, free Z, certified fits, r = numerical rank), "
         "compared with Laplacian Eigenmaps proper: the generalized eigenvectors Y of (L, D), "
-        "D-orthogonal to 1, through their centred span H Y (VICReg's mean is free). "
-        "Trials: a fixed list of cases (class graphs of distinct class sizes, kNN graphs; K = "
-        "(#components - 1) + offset with offset in [1, 3], beyond the component indicators; "
-        "weights decorrelated (1, 25, 1) or balanced (2, 5, 1)), the smallest counterexample "
-        "first, so that hypothesis's shrinking costs no new fit. "
-        "FAILS: the optimum is the bottom of L (BL22-C1b), not of (L, D). Smallest "
-        "counterexample (exact, symbolic check): the class graph of two classes of sizes 2 and 3 "
-        "(N = 5), K = 2. spec(L) = {0, 0, 2, 3, 3}, spec(L, D) = {0, 0, 3/2, 3/2, 2}: a clique of "
-        "size m has L-eigenvalue m but (L, D)-eigenvalue m/(m-1), so L selects the SMALL class's "
-        "internal direction e_0 - e_1 while LE selects the LARGE class's; the two spans are at "
-        "pi/2 (measured: 1.5708 rad). kNN graphs (degree ratio ~2) give angles "
-        "0.03-0.15 rad. Why the paper's wording misleads: VICReg's variance/covariance normalise "
-        "with the centred Euclidean metric, LE with the degree metric Z^T D Z; the two "
-        "coincide only for D = d I. Condition under which it holds (measured): a regular G "
-        "(BL22-C1a: angles to LE proper at the level of the fit certificate, <= 1e-7, on views "
-        "and random d-regular graphs), or an "
-        "optimum inside the null space of L, r <= #components - 1 (BL22-C1b's extra "
-        "'angle_eigenmaps' ~1e-13 there; also what the customary weights' collapsed optimum "
-        "does on class graphs). The extra 'clique_formula_error' checks the lambdified clique "
-        "eigenvalues m and m/(m-1) against the eigensolver on every class graph."
+        "D-orthogonal to 1, through their centred span H Y (VICReg's mean is free). Trials: a "
+        "fixed list of cases (class graphs of distinct class sizes, kNN graphs; K = (#components - "
+        "1) + offset with offset in [1, 3], beyond the component indicators; weights decorrelated "
+        "(1, 25, 1) or balanced (2, 5, 1)), the smallest counterexample first, so that "
+        "hypothesis's shrinking costs no new fit. FAILS: the optimum is the bottom of L "
+        "(BL22-C1b), not of (L, D). Smallest counterexample (exact, symbolic check): the class "
+        "graph of two classes of sizes 2 and 3 (N = 5), K = 2. spec(L) = {0, 0, 2, 3, 3}, spec(L, "
+        "D) = {0, 0, 3/2, 3/2, 2}: a clique of size m has L-eigenvalue m but (L, D)-eigenvalue "
+        "m/(m-1), so L selects the SMALL class's internal direction e_0 - e_1 while LE selects the "
+        "LARGE class's; the two spans are at pi/2 (measured: 1.5708 rad). kNN graphs (degree ratio "
+        "~2) give angles 0.03-0.15 rad. Why the paper's wording misleads: VICReg's "
+        "variance/covariance normalise with the centred Euclidean metric, LE with the degree "
+        "metric Z^T D Z; the two coincide only for D = d I. Condition under which it holds "
+        "(measured): a regular G (BL22-C1a: angles to LE proper at the level of the fit "
+        "certificate, <= 1e-7, on views and random d-regular graphs), or an optimum inside the "
+        "null space of L, r <= #components - 1 (BL22-C1b's extra 'angle_eigenmaps' ~1e-13 there; "
+        "also what the customary weights' collapsed optimum does on class graphs). The extra "
+        "'clique_formula_error' checks the lambdified clique eigenvalues m and m/(m-1) against the "
+        "eigensolver on every class graph."
     ),
+    finding="VICReg is Laplacian Eigenmaps only on regular graphs: with unequal class sizes its "
+            "optimum picks a different subspace from Laplacian Eigenmaps.",
 )
 
 

@@ -34,23 +34,25 @@ claim = Claim(
     tolerance=1e-6,
     notes="Formalisation audited: BL22 Sec. 2.2 VICReg exactly as in the paper's snippet "
           "(torch.cov with 1/(N-1); hinge max(0, 1 - sqrt(C_kk)); covariance summed over all "
-          "off-diagonal entries; invariance (gamma/N) sum over ordered pairs = (2 gamma/N) "
-          "tr(Z^T L Z), BL22-C0), free embedding Z (no network), alpha = 25 fixed, BL22 naming "
-          "(alpha variance, beta covariance, gamma invariance). Our derived reading of the "
-          "paper's closed form (papers/BL22.md BL22-C2): per-column problem f(t) = alpha (1-t) "
-          "+ c lambda t^2, c = 2 gamma (N-1)/N, minimised at t = min(1, alpha/(2 c lambda)). "
+          "off-diagonal entries; invariance (gamma/N) sum over ordered pairs = (2 gamma/N) tr(Z^T "
+          "L Z), BL22-C0), free embedding Z (no network), alpha = 25 fixed, BL22 naming (alpha "
+          "variance, beta covariance, gamma invariance). Our derived reading of the paper's "
+          "closed form (docs/catalogue/BL22.md#bl22-c2): per-column problem f(t) = alpha (1-t) + "
+          "c lambda t^2, c = 2 gamma (N-1)/N, minimised at t = min(1, alpha/(2 c lambda)). "
           "Checked where it is the optimum: beta = rho beta*, rho in [1.25, 4], beta* the pair "
           "threshold derived in BL22-C2-beta; gamma at least 1.5x the value above which no two "
-          "hinge columns have different eigenvalues (else beta* is infinite, see BL22-C2-beta "
-          "and BL22-C2-hinge). Graphs: views graph N'=4, V=2 (N=8), K=5 > N'-1 (three "
-          "lambda=0 columns with t=1, two lambda=V=2 columns with t<1); path graph N=8, K=3 "
-          "(distinct eigenvalues, eigengap reported). On lambda = 0 directions the optimum is "
-          "not unique: any std >= 1 costs nothing (no invariance, hinge off), so the check "
-          "there is std >= 1 (reported as 'floor'); elsewhere std = t_k. Error = max(relative "
-          "loss gap, relative std error, floor violation, largest principal angle of span(Z_c) "
-          "into the used eigenspace). Training: fit_free with vicreg_objective (augmented "
-          "Lagrangian on the hinge, min-norm-subgradient certificate <= 1e-8), one start at "
-          "the closed form plus 1% noise and one seeded random start, lowest loss kept.",
+          "hinge columns have different eigenvalues (else beta* is infinite, see BL22-C2-beta and "
+          "BL22-C2-hinge). Graphs: views graph N'=4, V=2 (N=8), K=5 > N'-1 (three lambda=0 "
+          "columns with t=1, two lambda=V=2 columns with t<1); path graph N=8, K=3 (distinct "
+          "eigenvalues, eigengap reported). On lambda = 0 directions the optimum is not unique: "
+          "any std >= 1 costs nothing (no invariance, hinge off), so the check there is std >= 1 "
+          "(reported as 'floor'); elsewhere std = t_k. Error = max(relative loss gap, relative "
+          "std error, floor violation, largest principal angle of span(Z_c) into the used "
+          "eigenspace). Training: fit_free with vicreg_objective (augmented Lagrangian on the "
+          "hinge, min-norm-subgradient certificate <= 1e-8), one start at the closed form plus 1% "
+          "noise and one seeded random start, lowest loss kept.",
+    finding="The closed form (Laplacian eigenvectors, per-column scales set by the weights) is "
+            "VICReg's free optimum once beta exceeds a threshold the paper does not state.",
 )
 
 

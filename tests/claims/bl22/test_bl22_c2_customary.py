@@ -24,7 +24,7 @@ from verify import Claim, Measurement
 claim = Claim(
     id="BL22-C2-customary",
     paper="BL22",
-    source="papers/BL22.md BL22-C2 (closed form) at VICReg's customary hyper-parameters",
+    source="docs/catalogue/BL22.md#bl22-c2 (closed form) at VICReg's customary hyper-parameters",
     statement="At (alpha, beta, gamma) = (25, 1, 25) the free-Z VICReg optimum is the closed form "
               "sqrt(N-1) U_K diag(t_k) + 1 m^T",
     provenance="DERIVED",
@@ -49,6 +49,8 @@ claim = Claim(
           "beta >= beta* (BL22-C2, HOLDS); what holds instead at these weights: the hinge-"
           "regime form (every Cov_kk = 1, spectrum = projection of 1 - c lambda/(2 beta) on "
           "the simplex, BL22-C2-hinge, HOLDS; its gap is reported as hinge_gap).",
+    finding="At VICReg's customary weights the closed form is not the optimum: columns merge into "
+            "the null space of L and the rank drops.",
 )
 
 

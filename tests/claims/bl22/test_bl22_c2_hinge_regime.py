@@ -25,7 +25,8 @@ from verify import Claim, Measurement
 claim = Claim(
     id="BL22-C2-hinge",
     paper="BL22",
-    source="papers/BL22.md BL22-C2 open question: the optimum outside the closed form's regime",
+    source="docs/catalogue/BL22.md#bl22-c2 open question: the optimum outside the closed form's "
+           "regime",
     statement="If nu <= alpha/2, the free-Z VICReg optimum has Cov_kk = 1 and Gram spectrum "
               "mu = Proj_{mu>=0, sum mu=K}(1 - c lambda/(2 beta)), loss beta(sum mu^2 - K) + "
               "c sum lambda mu",
@@ -33,21 +34,22 @@ claim = Claim(
     paper_asserts="(Not in the paper: the audit's closed form for the regime where the paper's "
                   "decoupled closed form fails, including VICReg's customary weights.)",
     tolerance=1e-6,
-    notes="Audit's own result (derivations/bl22/vicreg_closed_form.py coupled_derivation: KKT "
-          "of the reduced spectral problem per active-set size, and the marginal-variance "
-          "identity giving nu <= alpha/2). Conventions as BL22-C2 (paper's VICReg, free Z, "
-          "alpha = 25). Trials: one case of a fixed list (views graph N'=4, V=2, K=5; path graph "
-          "N=8, K=3; beta in [0.5, 8], gamma in [0.3, 25], the customary (25, 1, 25) on both), "
-          "each with nu <= alpha/2 (all but the customary path case, nu = 10.7, within 0.8 "
-          "alpha/2). Training: certified fits from the "
-          "predicted optimum (U diag(sqrt mu) Q^T, Q a Givens-built rotation giving unit "
-          "diagonal) + 1% noise and from a seeded random start; lowest loss kept. Error = "
-          "max(relative loss gap, max |s_i - sqrt(mu_i)| / sqrt(mu_1), max |Cov_kk - 1|, span "
-          "angle into the used eigenspace). The columns of the optimum are determined only up "
-          "to a rotation Q with unit diagonal (a continuum when K >= 3), so columns are not "
-          "compared; the singular values and the span are unique. The paper's decoupled form is "
-          "the beta -> infinity limit of this one (mu -> 1) and coincides with it only when "
+    notes="Audit's own result (derivations/bl22/vicreg_closed_form.py coupled_derivation: KKT of "
+          "the reduced spectral problem per active-set size, and the marginal-variance identity "
+          "giving nu <= alpha/2). Conventions as BL22-C2 (paper's VICReg, free Z, alpha = 25). "
+          "Trials: one case of a fixed list (views graph N'=4, V=2, K=5; path graph N=8, K=3; "
+          "beta in [0.5, 8], gamma in [0.3, 25], the customary (25, 1, 25) on both), each with nu "
+          "<= alpha/2 (all but the customary path case, nu = 10.7, within 0.8 alpha/2). Training: "
+          "certified fits from the predicted optimum (U diag(sqrt mu) Q^T, Q a Givens-built "
+          "rotation giving unit diagonal) + 1% noise and from a seeded random start; lowest loss "
+          "kept. Error = max(relative loss gap, max |s_i - sqrt(mu_i)| / sqrt(mu_1), max |Cov_kk "
+          "- 1|, span angle into the used eigenspace). The columns of the optimum are determined "
+          "only up to a rotation Q with unit diagonal (a continuum when K >= 3), so columns are "
+          "not compared; the singular values and the span are unique. The paper's decoupled form "
+          "is the beta -> infinity limit of this one (mu -> 1) and coincides with it only when "
           "every kept lambda is equal; the number of kept columns m is the rank (BL22-K3a).",
+    finding="Below the threshold a second closed form holds (unit variances, correlated columns), "
+            "covering VICReg's customary weights.",
 )
 
 

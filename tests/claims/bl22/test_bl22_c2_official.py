@@ -1,12 +1,12 @@
 """BL22-C2-official: VICReg's free optimum under the official (= lightly) two-branch loss.
 
-facebookresearch/vicreg and lightly compute the variance and covariance terms PER BRANCH
-(z_a, z_b: the two views of N' samples), with eps = 1e-4 inside the sqrt, the variance averaged
-over K and halved over the branches, the covariance divided by K, and an MSE invariance
-(ECOSYSTEM Sec. 1e; torch_impl.losses.vicreg_loss_convention). Each branch's Gram has rank
-<= N' - 1, so the per-branch terms are bounded below by a rank-(N'-1) problem that z_a = z_b
-solves with zero invariance: the optimum is view-invariant and its rank is min(K, N' - 1)
-for every choice of (sim, std, cov). The paper's pooled loss instead reaches min(K, N - 1) by
+facebookresearch/vicreg and lightly compute the variance and covariance terms PER BRANCH (z_a, z_b:
+the two views of N' samples), with eps = 1e-4 inside the sqrt, the variance averaged over K and
+halved over the branches, the covariance divided by K, and an MSE invariance
+(docs/catalogue/BL22.md#codebase-conventions; torch_impl.losses.vicreg_loss_convention). Each
+branch's Gram has rank <= N' - 1, so the per-branch terms are bounded below by a rank-(N'-1) problem
+that z_a = z_b solves with zero invariance: the optimum is view-invariant and its rank is min(K, N'
+- 1) for every choice of (sim, std, cov). The paper's pooled loss instead reaches min(K, N - 1) by
 using view-difference (lambda = V) directions (BL22-C2, BL22-K3a).
 """
 
@@ -24,7 +24,8 @@ CONVENTION = "official"
 claim = Claim(
     id="BL22-C2-official",
     paper="BL22",
-    source="papers/BL22.md BL22-C2 / intro keypoint 3, under ECOSYSTEM Sec. 1e (official VICReg)",
+    source="docs/catalogue/BL22.md#bl22-c2 / intro keypoint 3, official VICReg "
+           "(docs/catalogue/BL22.md#codebase-conventions)",
     statement="Under the official (= lightly) VICReg loss the free optimum on a 2-views graph has "
               "z_a = z_b and rank min(K, N'-1) for every (sim, std, cov)",
     provenance="DERIVED",
@@ -51,6 +52,8 @@ claim = Claim(
           "of BL22-C2 does not carry over for K > N'-1 (no lambda = V columns: the optimum is "
           "view-invariant), and VICReg's rank is capped at N'-1 = #components - 1 like "
           "SimCLR/BarlowTwins; 'full rank by hyper-parameters' does not survive beyond N'-1.",
+    finding="Under the official (= lightly) two-branch VICReg the optimum is view-invariant with "
+            "rank at most N'-1 for every weight choice: no full rank beyond N'-1.",
 )
 
 

@@ -1,9 +1,9 @@
 """BL22-C2-solo: VICReg's free optimum under solo-learn's two-branch loss.
 
-solo-learn's vicreg_loss_func differs from the official loss only by NOT halving the sum of
-the two branches' variance terms (facebookresearch/vicreg#8; ECOSYSTEM Sec. 1e). The argument
-of BL22-C2-official (per-branch variance and covariance, rank of each branch <= N' - 1) does
-not depend on that factor: the optimum is z_a = z_b with rank min(K, N' - 1); only the kink's
+solo-learn's vicreg_loss_func differs from the official loss only by NOT halving the sum of the two
+branches' variance terms (facebookresearch/vicreg#8; docs/catalogue/BL22.md#codebase-conventions).
+The argument of BL22-C2-official (per-branch variance and covariance, rank of each branch <= N' - 1)
+does not depend on that factor: the optimum is z_a = z_b with rank min(K, N' - 1); only the kink's
 range doubles (4 cov (1-eps)(K/(N'-1) - 1) <= std).
 """
 
@@ -21,7 +21,8 @@ CONVENTION = "solo"
 claim = Claim(
     id="BL22-C2-solo",
     paper="BL22",
-    source="papers/BL22.md BL22-C2 / intro keypoint 3, under ECOSYSTEM Sec. 1e (solo-learn VICReg)",
+    source="docs/catalogue/BL22.md#bl22-c2 / intro keypoint 3, solo-learn VICReg "
+           "(docs/catalogue/BL22.md#codebase-conventions)",
     statement="Under solo-learn's VICReg loss the free optimum on a 2-views graph has z_a = z_b "
               "and rank min(K, N'-1) for every (sim, std, cov)",
     provenance="DERIVED",
@@ -36,6 +37,8 @@ claim = Claim(
           "(K/(N'-1) - 1), rank min(K, N'-1)) is the same. Same graphs (N' = 4, K in {2, 5, 7}), "
           "weights, training and error as BL22-C2-official. Conclusion as there: the paper's "
           "full-rank claim does not survive beyond N'-1 under this loss either.",
+    finding="Under solo-learn's two-branch VICReg the optimum is view-invariant with rank at most "
+            "N'-1 for every weight choice, as under the official code.",
 )
 
 

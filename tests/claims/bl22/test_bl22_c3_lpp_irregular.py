@@ -29,20 +29,22 @@ claim = Claim(
     tolerance=1e-4,
     expected="FAILS",
     notes=(
-        "Same fits as BL22-C3 (paper's VICReg, certified, 2 restarts, closed-form regime). "
-        "Graphs: symmetrised 3-NN graphs and class graphs with cliques of sizes 2, 3, 4, ...; X "
-        "centred, so the only difference between the two pencils is the degree spread "
+        "Same fits as BL22-C3 (paper's VICReg, certified, 2 restarts, closed-form regime). Graphs: "
+        "symmetrised 3-NN graphs and class graphs with cliques of sizes 2, 3, 4, ...; X centred, "
+        "so the only difference between the two pencils is the degree spread "
         "(lpp_pencil_decomposition: X^T D X = dbar X^T H X + dbar N xbar xbar^T + X^T (D - dbar I) "
         "X). error = largest principal angle between span(X W*) and LPP's span. FAILS: angles "
         "0.06..0.10 rad in the audited cases (0.87 rad on another class graph in development) "
-        "while the trained span matches the VICReg "
-        "pencil (extra 'angle_vicreg_pencil' ~1e-9). Why: VICReg's variance/covariance constrain "
-        "Cov(Z) = W^T X^T H X W / (N-1), the Euclidean metric after centring, not LPP's degree-"
-        "weighted W^T X^T D X W (the linear analogue of BL22-C1b/C1c for free Z). Condition "
-        "under which it holds (measured, its own id BL22-C3-lpp-regular): G regular (D = d I) "
-        "and X centred; then the pencils are proportional (lpp_regular_centred). Extras: the "
-        "degree ratio max/min and LPP's relative eigengap."
+        "while the trained span matches the VICReg pencil (extra 'angle_vicreg_pencil' ~1e-9). "
+        "Why: VICReg's variance/covariance constrain Cov(Z) = W^T X^T H X W / (N-1), the Euclidean "
+        "metric after centring, not LPP's degree-weighted W^T X^T D X W (the linear analogue of "
+        "BL22-C1b/C1c for free Z). Condition under which it holds (measured, its own id "
+        "BL22-C3-lpp-regular): G regular (D = d I) and X centred; then the pencils are "
+        "proportional (lpp_regular_centred). Extras: the degree ratio max/min and LPP's relative "
+        "eigengap."
     ),
+    finding="Linear VICReg is not LPP in general: it whitens with the centred covariance, LPP "
+            "with the degrees, so the two differ on irregular graphs.",
 )
 
 

@@ -35,6 +35,8 @@ claim = Claim(
         "shifted by a common mean 1.0 (not part of the error), 0.03..0.06 rad: so the "
         "condition is regular G AND centred X."
     ),
+    finding="Linear VICReg is exactly LPP when G is regular (e.g. the views graph) and X is "
+            "centred.",
 )
 
 

@@ -29,11 +29,11 @@ claim = Claim(
                   "(SECONDARY: they are Locality Preserving Projections, LDA for a class graph).",
     tolerance=1e-4,
     notes=(
-        "Formalisation: BL22's pooled VICReg (paper snippet: torch.cov, hinge on sqrt(C_kk), "
-        "2 triu(C)^2, (gamma/N) sum over ordered pairs) of Z = X W, trained with fit_linear on "
+        "Formalisation: BL22's pooled VICReg (paper snippet: torch.cov, hinge on sqrt(C_kk), 2 "
+        "triu(C)^2, (gamma/N) sum over ordered pairs) of Z = X W, trained with fit_linear on "
         "vicreg_objective (min-norm-subgradient certificate 1e-8, 2 seeded restarts). The linear "
-        "problem is BL22-C2's free-Z problem in the coordinates Y = (X^T H X / (N-1))^(1/2) W: "
-        "a column z = sqrt(N-1) t X v (v^T X^T H X v = 1) has variance t^2 and Dirichlet energy "
+        "problem is BL22-C2's free-Z problem in the coordinates Y = (X^T H X / (N-1))^(1/2) W: a "
+        "column z = sqrt(N-1) t X v (v^T X^T H X v = 1) has variance t^2 and Dirichlet energy "
         "(N-1) rho t^2 (derivation vicreg_column_reduction), so t_k = C2's COLUMN_STD(rho_k) "
         "(imported, not retyped) and the KKT points of the hard-constraint form are A w = mu B w "
         "(pencil_kkt). Regime audited (the closed form's, measured): at most one column on the "
@@ -43,15 +43,17 @@ claim = Claim(
         "form (C2: with two columns on the kink, rho_k != rho_j, the decorrelated point is a "
         "saddle for every finite beta, so the optimum has Cov_kj = O(gamma rho-gap / beta)); the "
         "span can still agree: development runs at (alpha, beta, gamma) = (25, 25, 1), all t = 1, "
-        "gave angles ~1e-13 with Cov off-diagonals 4e-3 and a loss 0.2% below the closed form, "
-        "and (25, 1, 25) (small beta) collapsed Z* to rank 1 of K = 2 in one of two runs (not "
-        "part of the trials: the all-kink fits take ~30 s). Data: two views of N' in [6, 12] "
-        "base points, D in [2, 5], per-feature "
-        "noise so the pencil's eigenvalues are distinct; X^T H X invertible (N - 1 >= D). "
-        "error = max(largest principal angle between span(X W*) and span(X V_K), max relative "
-        "error of the column stds against t_k); extras: relative eigengap at the cut, the loss "
-        "gap to sum_k COLUMN_LOSS(rho_k), alpha, beta, C2's threshold, certificate."
+        "gave angles ~1e-13 with Cov off-diagonals 4e-3 and a loss 0.2% below the closed form, and "
+        "(25, 1, 25) (small beta) collapsed Z* to rank 1 of K = 2 in one of two runs (not part of "
+        "the trials: the all-kink fits take ~30 s). Data: two views of N' in [6, 12] base points, "
+        "D in [2, 5], per-feature noise so the pencil's eigenvalues are distinct; X^T H X "
+        "invertible (N - 1 >= D). error = max(largest principal angle between span(X W*) and "
+        "span(X V_K), max relative error of the column stds against t_k); extras: relative "
+        "eigengap at the cut, the loss gap to sum_k COLUMN_LOSS(rho_k), alpha, beta, C2's "
+        "threshold, certificate."
     ),
+    finding="Linear VICReg has a closed form: the bottom generalized eigenvectors of (X^T L X, "
+            "X^T H X) with BL22-C2's column scales, in the closed form's regime.",
 )
 
 _column_loss = c2.column_loss_torch()

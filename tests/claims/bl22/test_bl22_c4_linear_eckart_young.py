@@ -24,8 +24,9 @@ from verify import Claim, Measurement
 claim = Claim(
     id="BL22-C4-linear",
     paper="BL22",
-    source="Abstract item (ii) and 'SimCLR ... Multidimensional Scaling'; BL22.md BL22-C4 "
-           "(SECONDARY: linear regime SimCLR <-> MDS); relaxation of BL22-C4d",
+    source="Abstract item (ii) and 'SimCLR ... Multidimensional Scaling'; "
+           "docs/catalogue/BL22.md#bl22-c4 (SECONDARY: linear regime SimCLR <-> MDS); relaxation "
+           "of BL22-C4d",
     statement="Spectral contrastive relaxation of SimCLR with Z = X W: Z* Z*^T = X V_K "
               "diag(max(mu_K, 0)) V_K^T X^T, (mu, V) the top-K generalized eigenpairs of "
               "(X^T G X, X^T X)",
@@ -44,6 +45,8 @@ claim = Claim(
         "span(X W*) and span(X V_K)); extras: relative eigengap at the cut, the Gram error "
         "||Z* Z*^T - X V diag(mu+) V^T X^T|| / ||.||, certificate."
     ),
+    finding="The spectral contrastive relaxation of linear SimCLR has the MDS-like closed form: "
+            "the top generalized eigenpairs of (X^T G X, X^T X).",
 )
 
 _psd_part = lambdify_torch(c4.PSD_PART, [c4.EIGENVALUE])

@@ -31,25 +31,26 @@ claim = Claim(
     expected="FAILS",
     notes=(
         "Loss: simclr_loss (paper snippet: cosine / tau, sum over ordered positive pairs, "
-        "denominator over k != i). Restricted fit: fit_linear on the features X V_K (N, K), "
-        "2 restarts, certificate 1e-8. Measure: the scale-free stationarity ||grad_W L|| ||W|| "
-        "/ max(1, L) at W = V_K M* (cosine_scale_invariance: L(c W) = L(W), so grad is "
-        "orthogonal to W and scales as 1/c); it would be ~1e-8 at a stationary point. When the "
-        "restricted optimum itself collapses (sigma_2(M*) / sigma_1(M*) < 1e-6: all rows of Z "
-        "on one line, cosines +-1, a stationary point of every direction), the optimum does "
-        "not span the K-dimensional MDS span at all and the error is 1 (the spectral projector "
-        "distance between spans of different dimensions). FAILS both ways: scale-free gradients "
-        "0.01..6 where M* has full rank (larger for small tau), and rank-1 collapse at tau = 2 "
-        "(7 of 16 development configurations; the audited case (0, 8, 3, 2.0) is one). So the "
-        "linear closed form is a property of the "
-        "relaxation (BL22-C4-linear), not of the cosine loss. Why no direct comparison with a "
-        "trained optimum: in development the unrestricted cosine InfoNCE of X W mostly did not "
-        "converge (certificates 1e0..1e3 after 2000 L-BFGS iterations on views and class "
-        "graphs, K = 2, 3): its infimum is approached as W degenerates, so there is no attained "
-        "linear optimum to compare. K = 2: K = 1 is degenerate (the cosine of scalars is a "
-        "sign). No condition under which it holds was found. Extras: the scale-free gradient, "
+        "denominator over k != i). Restricted fit: fit_linear on the features X V_K (N, K), 2 "
+        "restarts, certificate 1e-8. Measure: the scale-free stationarity ||grad_W L|| ||W|| / "
+        "max(1, L) at W = V_K M* (cosine_scale_invariance: L(c W) = L(W), so grad is orthogonal to "
+        "W and scales as 1/c); it would be ~1e-8 at a stationary point. When the restricted "
+        "optimum itself collapses (sigma_2(M*) / sigma_1(M*) < 1e-6: all rows of Z on one line, "
+        "cosines +-1, a stationary point of every direction), the optimum does not span the "
+        "K-dimensional MDS span at all and the error is 1 (the spectral projector distance between "
+        "spans of different dimensions). FAILS both ways: scale-free gradients 0.01..6 where M* "
+        "has full rank (larger for small tau), and rank-1 collapse at tau = 2 (7 of 16 development "
+        "configurations; the audited case (0, 8, 3, 2.0) is one). So the linear closed form is a "
+        "property of the relaxation (BL22-C4-linear), not of the cosine loss. Why no direct "
+        "comparison with a trained optimum: in development the unrestricted cosine InfoNCE of X W "
+        "mostly did not converge (certificates 1e0..1e3 after 2000 L-BFGS iterations on views and "
+        "class graphs, K = 2, 3): its infimum is approached as W degenerates, so there is no "
+        "attained linear optimum to compare. K = 2: K = 1 is degenerate (the cosine of scalars is "
+        "a sign). No condition under which it holds was found. Extras: the scale-free gradient, "
         "sigma_2 / sigma_1 of M*, the restricted certificate."
     ),
+    finding="SimCLR's cosine loss has no linear MDS closed form: it is not stationary on the MDS "
+            "span or collapses; the closed form belongs to the relaxation only.",
 )
 
 

@@ -8,7 +8,8 @@ tau > 0 and every relation G (degrees d_i),
         = sum_i [ sum_{j in P(i)} phi(d_i Ghat_ij) + d_i sum_{k not in P(i), k != i} Ghat_ik ] >= 0,
 
 phi(u) = u - 1 - log u >= 0, with equality iff Ghat(Z) = D^{-1} G. The bound is the minimum of the
-cross-entropy over all right-stochastic zero-diagonal matrices (BL22.md, BL22-C4 [DERIVED]).
+cross-entropy over all right-stochastic zero-diagonal matrices
+(docs/catalogue/BL22.md#bl22-c4, DERIVED).
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ claim = Claim(
           "'certificate_identity' is |L - B - certificate(Z)| / max(1, L), the identity "
           "evaluated with the paper's Ghat. Nodes of degree 0 would contribute 0 to both "
           "sides; the trial graphs have none.",
+    finding="SimCLR's loss is bounded below by the Gibbs bound sum_i d_i log d_i, strictly at "
+            "every finite temperature: the row-normalised G is never reached.",
 )
 
 

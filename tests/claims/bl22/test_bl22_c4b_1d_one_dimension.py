@@ -26,7 +26,7 @@ claim = Claim(
     statement="Views graph with N' >= 3 samples and K = 1: min_Z L_tau - B -> 0 as tau -> 0",
     provenance="DERIVED",
     paper_asserts="The cross-entropy between G and Ghat(Z) is minimised at the row-normalised G "
-                  "(Sec. 2.3); BL22.md reads the optimum as attaining it as tau -> 0 by "
+                  "(Sec. 2.3); our catalogue read the optimum as attaining it as tau -> 0 by "
                   "collapsing each component to one direction, without a condition on K.",
     tolerance=1e-9,
     expected="FAILS",
@@ -48,6 +48,8 @@ claim = Claim(
           "(F.normalize: cosine 0 with every row) adds a third 'direction' 0 outside BL22's "
           "cosine; it lowers the N'=3, V=2 limit to 2 log 5 = 3.22 but cannot make it 0, since "
           "a zero row's own term is (V-1) log((N-1)/(V-1)) > 0.",
+    finding="With a one-dimensional embedding and three or more originals the Gibbs bound stays "
+            "out of reach as tau -> 0: the limit needs K >= 2.",
 )
 
 _TAUS = (1.0, 0.1, 0.02)

@@ -8,7 +8,7 @@ K >= 2, the N' components can be given pairwise distinct unit directions, so
 
 with delta = N'/(N'-1) (regular simplex, K >= N'-1; then equality) or 1 - cos(2 pi/N') (circle,
 K >= 2), and GAP_BOUND -> 0 as tau -> 0: the infimum of the cross-entropy, D^{-1} G, is
-approached (BL22.md, BL22-C4 [DERIVED]: "attainable only in the limit tau -> 0").
+approached (docs/catalogue/BL22.md#bl22-c4, DERIVED: reached only as tau -> 0).
 """
 
 from __future__ import annotations
@@ -30,32 +30,33 @@ claim = Claim(
     provenance="DERIVED",
     paper_asserts="SimCLR's Ghat(Z) is a right-stochastic estimate of G (Sec. 2.3); the "
                   "cross-entropy between G and Ghat(Z) is minimised at the row-normalised G, "
-                  "which BL22.md derives is reachable only as tau -> 0, with positives at "
+                  "which our catalogue derived is reachable only as tau -> 0, with positives at "
                   "cosine 1 and every non-positive strictly lower.",
     tolerance=1e-9,
     notes="Relaxation audited: the tau -> 0 limit of the exact cosine loss (no other change). "
           "Symbolic: the loss of the collapsed regular simplex minus B equals GAP_BOUND with "
-          "delta = N'/(N'-1) for every tau (general V, N' per row, and from the loss formula "
-          "for N'=3, V=2); collapsed components at any cosines c_m give the row gap "
-          "(V-1) log(1 + V/(V-1) sum_m e^{-(1-c_m)/tau}) <= GAP_BOUND(min_m (1 - c_m)); "
-          "lim_{tau->0+} GAP_BOUND = 0 for delta > 0. With C4a (L >= B) this proves the "
-          "limit; the numeric check measures what SimCLR training reaches. Numeric: tau sweep "
-          "1, 0.4, 0.2, 0.1; at each tau the certified free-Z optimum (fit_free, 2 random "
-          "restarts, certificate 1e-8) is compared with the explicit configuration (simplex if "
-          "K >= N'-1, else equally spaced circle): error = max over tau of "
-          "max(0, L_trained - L_config) / max(1, B), i.e. the trained gap must lie under the "
-          "explicit gap, which -> 0. Extras: the trained relative gap at tau = 0.1, the slack "
-          "GAP_BOUND - (L_config - B) >= 0, and for K >= N'-1 |L_trained - B - GAP_BOUND| / "
-          "max(1, B) (the optimum IS the simplex, see BL22-C4c). The sweep stops at tau = 0.1: "
-          "below it the repulsion between components is e^{-N'/((N'-1) tau)} < 1e-5 of the "
-          "loss scale and the certificate no longer resolves the arrangement (the measured gap "
-          "at tau = 0.1 is already below 1e-2 max(1, B)). Condition found: K >= 2 (or "
-          "N' <= 2); with K = 1 and N' >= 3 the limit gap is > 0 (BL22-C4b-1D). The limit "
-          "does NOT need positives to coincide (BL22.md's 'requires cos = 1 for all positive "
-          "pairs' is too strong): it needs, for every i, equal cosines to all its positives "
-          "and strictly smaller ones to every non-positive (e.g. a ring graph on an equally "
-          "spaced circle: gap 1.4e-2 at tau = 0.1, 2.7e-10 at tau = 0.02), though on the "
-          "views graph the optimum does collapse positives at every tau.",
+          "delta = N'/(N'-1) for every tau (general V, N' per row, and from the loss formula for "
+          "N'=3, V=2); collapsed components at any cosines c_m give the row gap (V-1) log(1 + "
+          "V/(V-1) sum_m e^{-(1-c_m)/tau}) <= GAP_BOUND(min_m (1 - c_m)); lim_{tau->0+} GAP_BOUND "
+          "= 0 for delta > 0. With C4a (L >= B) this proves the limit; the numeric check measures "
+          "what SimCLR training reaches. Numeric: tau sweep 1, 0.4, 0.2, 0.1; at each tau the "
+          "certified free-Z optimum (fit_free, 2 random restarts, certificate 1e-8) is compared "
+          "with the explicit configuration (simplex if K >= N'-1, else equally spaced circle): "
+          "error = max over tau of max(0, L_trained - L_config) / max(1, B), i.e. the trained gap "
+          "must lie under the explicit gap, which -> 0. Extras: the trained relative gap at tau = "
+          "0.1, the slack GAP_BOUND - (L_config - B) >= 0, and for K >= N'-1 |L_trained - B - "
+          "GAP_BOUND| / max(1, B) (the optimum IS the simplex, see BL22-C4c). The sweep stops at "
+          "tau = 0.1: below it the repulsion between components is e^{-N'/((N'-1) tau)} < 1e-5 of "
+          "the loss scale and the certificate no longer resolves the arrangement (the measured "
+          "gap at tau = 0.1 is already below 1e-2 max(1, B)). Condition found: K >= 2 (or N' <= "
+          "2); with K = 1 and N' >= 3 the limit gap is > 0 (BL22-C4b-1D). The limit does NOT need "
+          "positives to coincide (the catalogue's first derivation, cosine 1 on every positive "
+          "pair, is too strong): it needs, for every i, equal cosines to all its positives and "
+          "strictly smaller ones to every non-positive (e.g. a ring graph on an equally spaced "
+          "circle: gap 1.4e-2 at tau = 0.1, 2.7e-10 at tau = 0.02), though on the views graph the "
+          "optimum does collapse positives at every tau.",
+    finding="With K >= 2 SimCLR's minimum tends to the Gibbs bound as tau -> 0 on the views "
+            "graph; positives need equal, not unit, cosines for that.",
 )
 
 _TAUS = (1.0, 0.4, 0.2, 0.1)

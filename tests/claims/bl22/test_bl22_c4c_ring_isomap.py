@@ -56,6 +56,8 @@ claim = Claim(
           "the K = 2 condition): for C_6 and C_8 the circle's coordinates are eigenvectors of "
           "the ISOMAP kernel -1/2 H D2 H for its largest eigenvalue, and the circle is a "
           "stationary point of L_simCLR on C_4 for every tau.",
+    finding="SimCLR does not recover kernel ISOMAP on a ring with K = 4: it matches ISOMAP only "
+            "with K = 2 or a large temperature.",
 )
 
 # (n, tau): one drawn case (hypothesis replays a failing claim's trials while shrinking).

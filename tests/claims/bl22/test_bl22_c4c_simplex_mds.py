@@ -66,6 +66,8 @@ claim = Claim(
           "repulsion between components, ~ e^{-N'/((N'-1) tau)}, drops under the certificate "
           "and the fit no longer resolves the arrangement (tau = 0.05: Gram errors 1e-3..4e-2 "
           "at a certified point), so trials use tau >= 0.2.",
+    finding="On the views graph SimCLR's normalised optimum is the classical MDS embedding of the "
+            "components (a regular simplex) at every temperature, for K >= N'-1.",
 )
 
 _gram_entry = lambdify_torch(sym.SIMPLEX_GRAM_ENTRY, [sym.N_ORIG, sym.SAME_COMPONENT])

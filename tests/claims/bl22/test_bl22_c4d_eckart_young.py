@@ -61,6 +61,8 @@ claim = Claim(
           "non-degenerate (or fewer than K eigenvalues are positive) this is equivalent to "
           "Z Z^T = the truncation, whose relative error is the extra 'gram_error'. Extras: "
           "eigengap at the cut, the loss against -sum PSD_PART^2, rank(Z) - r.",
+    finding="The spectral contrastive relaxation's optimum is the best rank-K PSD approximation "
+            "of G (Eckart-Young): an uncentred kernel-PCA form.",
 )
 
 _psd_part = lambdify_torch(sym.PSD_PART, [sym.EIGENVALUE])

@@ -22,7 +22,7 @@ _predicted = lambdify_torch(sym.RANK_COMPONENTS, [sym.K, sym.C, sym.N])
 claim = Claim(
     id="BL22-C5b-bt",
     paper="BL22",
-    source="Sec. 1 intro keypoint 3 (transcribed); papers/BL22.md BL22-C5 / C6",
+    source="Sec. 1 intro keypoint 3 (transcribed); docs/catalogue/BL22.md#bl22-c5, #bl22-c6",
     statement="Charitable: BarlowTwins' free-Z optimum (paper's uncentred C) has rank min(K, c), "
               "c = #components = rank(G + I), for K below, at and above c",
     provenance="DERIVED",
@@ -36,14 +36,14 @@ claim = Claim(
           "certificate of 1e-8 alone leaves them ~1e-3 rad away, _rank_support.polish), then the "
           "engine's certificate (<= 1e-8) at the polished point. Rank: numerical rank (1e-6 "
           "s_max) of Z*. Graphs: views N'=4, V=2 and N'=3, V=3; K in c-2..c+2 (K >= 2). error = "
-          "max over K of |rank - min(K, c)|, tolerance 0. Result: holds at every alpha, K and "
-          "graph (largest dropped singular value <= 2e-9 of the largest at K > c, smallest kept "
-          ">= 0.5). Symbolic: the edge-listing identities (Z_left^T Z_right = Z^T G Z, column "
-          "norms z^T D z), C_kk = 1 - z^T L z / z^T D z with z^T L z a sum of squares, the "
-          "K > c optimum's form (loss identity, bound, attainment; BL22-C6b). Scope: the bound "
-          "argument needs 0 < alpha <= 1 (covers the official lambda ~ 0.005). Under the "
-          "codebases' BatchNorm convention (centred C) the rank drops to min(K, c - 1): "
-          "BL22-C5b-bt-official(-centred).",
+          "max over K of |rank - min(K, c)|, tolerance 0. Symbolic: the edge-listing identities "
+          "(Z_left^T Z_right = Z^T G Z, column norms z^T D z), C_kk = 1 - z^T L z / z^T D z with "
+          "z^T L z a sum of squares, the K > c optimum's form (loss identity, bound, attainment; "
+          "BL22-C6b). Scope: the bound argument needs 0 < alpha <= 1 (covers the official lambda "
+          "~ 0.005). Under the codebases' BatchNorm convention (centred C) the rank drops to "
+          "min(K, c - 1): BL22-C5b-bt-official(-centred).",
+    finding="BarlowTwins' optimum (the paper's uncentred loss) has rank min(K, #components): the "
+            "charitable reading rank(G + I) holds.",
 )
 
 

@@ -3,7 +3,7 @@
 The official and solo-learn BarlowTwins standardise each branch's columns with BatchNorm (centred),
 so the constant direction is lost: the optimum is the centred analogue of the paper's, of rank
 min(K, c - 1) (BL22-C5b-bt-official-centred), one less than the charitable reading at K >= c
-(papers/BL22.md BL22-C6 flag (a)).
+(docs/catalogue/BL22.md#bl22-c6 flag (a)).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ _predicted = lambdify_torch(sym.RANK_COMPONENTS, [sym.K, sym.C, sym.N])
 claim = Claim(
     id="BL22-C5b-bt-official",
     paper="BL22",
-    source="BL22-C5b-bt under ECOSYSTEM Sec. 1e (official / solo-learn BarlowTwins)",
+    source="BL22-C5b-bt, official / solo-learn BarlowTwins "
+           "(docs/catalogue/BL22.md#codebase-conventions)",
     statement="Under the official and solo-learn BarlowTwins losses the free-Z optimum on a "
               "2-views graph has rank min(K, c), c = #components, for K below, at and above c",
     provenance="DERIVED",
@@ -31,14 +32,16 @@ claim = Claim(
           "bn = training-mode BatchNorm1d(affine=False) (centred, biased variance, eps 1e-5), "
           "loss sum (c_dd - 1)^2 + lambd sum_(d != d') c_dd'^2; official lambd 0.0051, solo 5e-3 "
           "and x 0.025. lightly's BarlowTwinsLoss is not offered (its normalisation changed "
-          "across versions, ECOSYSTEM Sec. 1c). Branches = the two views of the views graph "
-          "N'=4, V=2. Optima: 2 seeded restarts, Newton polish, the engine's certificate 1e-8. "
-          "Rank of the stacked BN-standardised branches with threshold 1e-4 (BN's eps leaves "
-          "spurious relative singular values up to ~3e-6: _rank_support.BN_RANK_RTOL; kept ones "
-          ">= 0.99). K in c-2..c+1. error = max over K of |rank - min(K, c)|, tolerance 0. "
-          "Result: fails at K >= c (rank c - 1 = 3): with centred columns the c component "
-          "indicators span only c - 1 usable directions. The statement that holds is "
+          "across versions, docs/catalogue/BL22.md#codebase-conventions). Branches = the two "
+          "views of the views graph N'=4, V=2. Optima: 2 seeded restarts, Newton polish, the "
+          "engine's certificate 1e-8. Rank of the stacked BN-standardised branches with threshold "
+          "1e-4 (BN's eps leaves spurious relative singular values up to ~3e-6: "
+          "_rank_support.BN_RANK_RTOL; kept ones >= 0.99). K in c-2..c+1. error = max over K of "
+          "|rank - min(K, c)|, tolerance 0. Why it fails at K >= c: with centred columns the c "
+          "component indicators span only c - 1 usable directions. The statement that holds is "
           "min(K, c - 1): BL22-C5b-bt-official-centred.",
+    finding="Under the codebases' BatchNorm BarlowTwins the rank is one less than the charitable "
+            "reading: centring removes the constant direction.",
 )
 
 

@@ -1,8 +1,8 @@
 """BL22-C5b-bt-official-centred: under BatchNorm BarlowTwins the rank is min(K, c - 1).
 
-The corrected reading for the codebases' convention (papers/BL22.md BL22-C6 flag (a)): centring
-removes the constant direction, so the zero-loss optima (K <= c - 1) are centred columns constant
-on the components, and for K >= c the optimum keeps c - 1 dimensions; its loss matches the
+The corrected reading for the codebases' convention (docs/catalogue/BL22.md#bl22-c6 flag (a)):
+centring removes the constant direction, so the zero-loss optima (K <= c - 1) are centred columns
+constant on the components, and for K >= c the optimum keeps c - 1 dimensions; its loss matches the
 paper-convention closed form of BL22-C6b with c replaced by c - 1 (measured, extra).
 """
 
@@ -25,7 +25,8 @@ _CONVENTION = {"official": (0.0051, 1.0), "solo": (5e-3, 0.025)}
 claim = Claim(
     id="BL22-C5b-bt-official-centred",
     paper="BL22",
-    source="BL22-C5b-bt under ECOSYSTEM Sec. 1e; papers/BL22.md BL22-C6 flag (a)",
+    source="BL22-C5b-bt (docs/catalogue/BL22.md#codebase-conventions); "
+           "docs/catalogue/BL22.md#bl22-c6 flag (a)",
     statement="Under the official and solo-learn BarlowTwins losses the free-Z optimum on a "
               "2-views graph has rank min(K, c - 1) for K below, at and above c",
     provenance="DERIVED",
@@ -33,14 +34,15 @@ claim = Claim(
     tolerance=0.0,
     notes="Same formalisation, optima and rank threshold (1e-4, BN eps floor) as "
           "BL22-C5b-bt-official; error = max over K of |rank - min(K, c - 1)|, tolerance 0. "
-          "Symbolic: the rank laws and (G + I)/V = projector onto the c indicators, whose "
-          "centred part H P has rank c - 1. Result: holds. Extra (measured, not derived: the "
-          "two-branch C is not symmetric, so BL22-C6b's inertia argument does not carry over "
-          "as is): for K > c - 1 the loss equals scale x EXCESS_LOSS(lambd, K, c - 1) of "
-          "BL22-C6b (relative gap <= 4e-10, 'loss_vs_excess_c_minus_1'), and the two branches "
-          "differ there (bn(z_a) != bn(z_b): the diagonal c_kk = lambda < 1 is reached by "
-          "de-correlating the views, not by tilting out of span P), see "
-          "BL22-K1a-official-bt.",
+          "Symbolic: the rank laws and (G + I)/V = projector onto the c indicators, whose centred "
+          "part H P has rank c - 1. Extra (measured, not derived: the two-branch C is not "
+          "symmetric, so BL22-C6b's inertia argument does not carry over as is): for K > c - 1 "
+          "the loss equals scale x EXCESS_LOSS(lambd, K, c - 1) of BL22-C6b (relative gap <= "
+          "4e-10, 'loss_vs_excess_c_minus_1'), and the two branches differ there (bn(z_a) != "
+          "bn(z_b): the diagonal c_kk = lambda < 1 is reached by de-correlating the views, not by "
+          "tilting out of span P), see BL22-K1a-official-bt.",
+    finding="Under the codebases' BatchNorm BarlowTwins the optimum has rank min(K, #components - "
+            "1).",
 )
 
 

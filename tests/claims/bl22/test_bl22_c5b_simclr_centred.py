@@ -21,7 +21,7 @@ _predicted = lambdify_torch(sym.RANK_CENTRED, [sym.K, sym.C, sym.N])
 claim = Claim(
     id="BL22-C5b-simclr-centred",
     paper="BL22",
-    source="papers/BL22.md BL22-C5 (corrected charitable reading, found by the audit)",
+    source="docs/catalogue/BL22.md#bl22-c5 (corrected charitable reading, found by the audit)",
     statement="SimCLR's free-Z optimum has rank min(K, c - 1), c = #components, for K below, at "
               "and above c",
     provenance="DERIVED",
@@ -37,6 +37,7 @@ claim = Claim(
           "(derivations.bl22.simclr). K < c - 1: no closed form (a tau-dependent spherical code), "
           "rank K measured. Scope: views graphs (equal component sizes); for unequal sizes the "
           "simplex is not the optimum (BL22-C4c-unequal).",
+    finding="SimCLR's free optimum has rank min(K, #components - 1) on views graphs.",
 )
 
 

@@ -22,7 +22,8 @@ _predicted = lambdify_torch(sym.RANK_COMPONENTS, [sym.K, sym.C, sym.N])
 claim = Claim(
     id="BL22-C5b-simclr",
     paper="BL22",
-    source="Sec. 1 intro keypoint 3 (transcribed); papers/BL22.md BL22-C5 (charitable reading)",
+    source="Sec. 1 intro keypoint 3 (transcribed); docs/catalogue/BL22.md#bl22-c5 (charitable "
+           "reading)",
     statement="Charitable: SimCLR's free-Z optimum has rank min(K, c), c = #components = "
               "rank(G + I), for K below, at and above c",
     provenance="DERIVED",
@@ -30,22 +31,23 @@ claim = Claim(
     tolerance=0.0,
     expected="FAILS",
     notes="Reading audited: rank(Z*) = min(K, rank(G + I)), rank(G + I) = c = N' for the views "
-          "graph (symbolic: (G+I)/V is the projector onto the component indicators). Loss: "
-          "BL22's L_simCLR (Sec. 2.3), tau = 0.5, free Z; rank = numerical rank (1e-6 s_max) of "
+          "graph (symbolic: (G+I)/V is the projector onto the component indicators). Loss: BL22's "
+          "L_simCLR (Sec. 2.3), tau = 0.5, free Z; rank = numerical rank (1e-6 s_max) of "
           "normalize(Z*) (the loss is invariant to row scales, so raw Z* carries arbitrary row "
           "norms that do not change the rank). Graphs: views N'=4, V=2 and N'=3, V=3; K in "
           "c-2..c+1 (K >= 2: for K = 1 the cosine is a sign, BL22-C4b-1D). error = max over K of "
-          "|rank - min(K, c)|, tolerance 0. Result: rank = K for K <= c - 1 but c - 1 for K >= c "
-          "(the largest dropped singular value is <= 1.2e-8 of the largest, the smallest kept "
-          "one 1.0: the rank is unambiguous). Why: for unit vectors ||sum u_c||^2 = c + "
-          "sum_(c != c') u_c.u_c' (symbolic), so the uniform spread that minimises the loss "
-          "(mean cosine -1/(c-1), the regular simplex of BL22-C4c, M^2 = V M and tr M = V(c-1) "
-          "for its Gram kernel M = H (G+I) H) has sum u_c = 0: the c directions are linearly "
-          "dependent. Condition under which the reading holds: K <= c - 1; the statement that "
-          "holds for all K is rank = min(K, c - 1) (BL22-C5b-simclr-centred). Conventions: "
-          "lightly's NT-Xent averages the same per-anchor terms over 2N' anchors and solo-learn's "
-          "-mean log(pos/(pos+neg)) equals them for two views, so both have the same optima "
-          "(a positive rescaling of the loss) and the same rank; no separate module.",
+          "|rank - min(K, c)|, tolerance 0. Why the rank is c - 1, not c, for K >= c: for unit "
+          "vectors ||sum u_c||^2 = c + sum_(c != c') u_c.u_c' (symbolic), so the uniform spread "
+          "that minimises the loss (mean cosine -1/(c-1), the regular simplex of BL22-C4c, M^2 = "
+          "V M and tr M = V(c-1) for its Gram kernel M = H (G+I) H) has sum u_c = 0: the c "
+          "directions are linearly dependent. Condition under which the reading holds: K <= c - "
+          "1; the statement that holds for all K is rank = min(K, c - 1) "
+          "(BL22-C5b-simclr-centred). Conventions: lightly's NT-Xent averages the same per-anchor "
+          "terms over 2N' anchors and solo-learn's -mean log(pos/(pos+neg)) equals them for two "
+          "views, so both have the same optima (a positive rescaling of the loss) and the same "
+          "rank; no separate module.",
+    finding="SimCLR's optimum has rank #components - 1, not #components, once K reaches it: the "
+            "optimum is centred (a regular simplex).",
 )
 
 

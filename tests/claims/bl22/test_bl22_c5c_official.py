@@ -22,7 +22,8 @@ _full = lambdify_torch(sym.RANK_FULL, [sym.K, sym.C, sym.N])
 claim = Claim(
     id="BL22-C5c-official",
     paper="BL22",
-    source="BL22-C5c under ECOSYSTEM Sec. 1e (official / lightly / solo-learn VICReg)",
+    source="BL22-C5c, official / lightly / solo-learn VICReg "
+           "(docs/catalogue/BL22.md#codebase-conventions)",
     statement="Under the official (= lightly) and solo-learn VICReg losses the free-Z optimum on "
               "a 2-views graph has full rank min(K, N-1) for K below, at and above c",
     provenance="DERIVED",
@@ -38,14 +39,16 @@ claim = Claim(
           "C2 family's train_convention (HingeObjective, 2 seeded restarts, min-norm-subgradient "
           "certificate 1e-8; at sim = 1 some restarts stop at a non-global stationary point with "
           "z_a != z_b, loss 0.7499 vs 0 - development runs - so the default weights are used). "
-          "Rank: numerical rank (1e-6) of the stacked, per-branch centred representation. "
-          "K in c-2..c+1 (c = N' = 4). error = max over K of |rank - min(K, N-1)|, tolerance 0. "
-          "Result: fails for K >= c (rank c - 1 = 3 at K = 4, 5: the representation is "
-          "view-invariant, z_a = z_b, like SimCLR's). Condition: K <= c - 1 = N' - 1; the "
-          "statement that holds is rank = min(K, N' - 1) for every weight choice, audited with "
-          "its closed form by BL22-C2-official / BL22-C2-solo (whose derivation is the symbolic "
-          "check here). So VICReg's full-rank advantage is a property of the paper's POOLED loss "
-          "(variance over all N = V N' rows, BL22-C5c), not of the reference implementations.",
+          "Rank: numerical rank (1e-6) of the stacked, per-branch centred representation. K in "
+          "c-2..c+1 (c = N' = 4). error = max over K of |rank - min(K, N-1)|, tolerance 0. Why it "
+          "fails for K >= c: the representation is view-invariant, z_a = z_b, like SimCLR's. "
+          "Condition: K <= c - 1 = N' - 1; the statement that holds is rank = min(K, N' - 1) for "
+          "every weight choice, audited with its closed form by BL22-C2-official / BL22-C2-solo "
+          "(whose derivation is the symbolic check here). So VICReg's full-rank advantage is a "
+          "property of the paper's POOLED loss (variance over all N = V N' rows, BL22-C5c), not "
+          "of the reference implementations.",
+    finding="Under the codebases' two-branch VICReg the rank is capped at #components - 1 like "
+            "SimCLR's: the full-rank advantage is the paper's pooled loss only.",
 )
 
 

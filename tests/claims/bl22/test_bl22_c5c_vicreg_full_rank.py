@@ -26,7 +26,7 @@ _full = lambdify_torch(sym.RANK_FULL, [sym.K, sym.C, sym.N])
 claim = Claim(
     id="BL22-C5c",
     paper="BL22",
-    source="Sec. 1 intro keypoint 3 (transcribed); papers/BL22.md BL22-C5 / C2",
+    source="Sec. 1 intro keypoint 3 (transcribed); docs/catalogue/BL22.md#bl22-c5, #bl22-c2",
     statement="VICReg's free-Z optimum with a small invariance weight has full rank min(K, N-1) "
               "for K below, at and above #components, where SimCLR and BarlowTwins do not",
     provenance="TEXT",
@@ -34,18 +34,19 @@ claim = Claim(
                   "BarlowTwins strictly enforce rank(Z) = rank(G).",
     tolerance=0.0,
     notes="Formalisation: BL22's pooled VICReg (Sec. 2.2; Cov centred 1/(N-1), hinge on sqrt, "
-          "invariance over ordered pairs), alpha = 25, beta = 1, gamma = 0.1 (BL22 naming; "
-          "gamma < gamma_full(beta) = 0.95 beta on these graphs, the hinge-regime full-rank "
-          "condition of BL22-K3a, whose derivation is the symbolic check here); rank = numerical "
-          "rank (1e-6 s_max) of the centred Z* (the mean is free). Optima: the C2 family's "
-          "certified training from the hinge-regime closed form and a random start (lowest "
-          "loss kept). Same graphs and K sweep (c-2..c+1) as BL22-C5b-*. error = max over K of "
-          "|rank - min(K, N-1)|, tolerance 0. Result: holds (rank K at every K; smallest kept "
-          "singular value >= 0.6 of the largest). Extras: SimCLR (tau 0.5) and BarlowTwins "
-          "(alpha 0.1) ranks minus VICReg's at K = c+1 (-2 and -1 on views4x2). Scope: the "
-          "paper's pooled loss; under the codebases' two-branch losses VICReg's rank is capped at "
-          "N'-1 = c-1 like SimCLR's (BL22-C5c-official, BL22-C2-official). For large gamma (above "
-          "gamma_full) the rank drops to c-1 by column correlation (BL22-K3a).",
+          "invariance over ordered pairs), alpha = 25, beta = 1, gamma = 0.1 (BL22 naming; gamma "
+          "< gamma_full(beta) = 0.95 beta on these graphs, the hinge-regime full-rank condition "
+          "of BL22-K3a, whose derivation is the symbolic check here); rank = numerical rank (1e-6 "
+          "s_max) of the centred Z* (the mean is free). Optima: the C2 family's certified "
+          "training from the hinge-regime closed form and a random start (lowest loss kept). Same "
+          "graphs and K sweep (c-2..c+1) as BL22-C5b-*. error = max over K of |rank - min(K, "
+          "N-1)|, tolerance 0. Extras: SimCLR (tau 0.5) and BarlowTwins (alpha 0.1) ranks minus "
+          "VICReg's at K = c+1 (-2 and -1 on views4x2). Scope: the paper's pooled loss; under the "
+          "codebases' two-branch losses VICReg's rank is capped at N'-1 = c-1 like SimCLR's "
+          "(BL22-C5c-official, BL22-C2-official). For large gamma (above gamma_full) the rank "
+          "drops to c-1 by column correlation (BL22-K3a).",
+    finding="With the paper's pooled VICReg and a small invariance weight the optimum is full "
+            "rank where SimCLR and BarlowTwins are capped.",
 )
 
 
@@ -68,7 +69,8 @@ def _(case: str):
                              bt_minus_vicreg_at_top_K=curves["bt"][-1][1] - vicreg_top)
     graph, c, n, _ = measurement.figure_data
     measurement.figure_data = (graph, c, n, curves, spectra)
-    return Measurement(measurement.error, measurement.extra, measurement.figure_data)
+    return Measurement(measurement.error, measurement.extra, measurement.figure_data,
+                       margin=measurement.margin)
 
 
 _STYLE = {"vicreg": ("C0", "o", "VICReg (gamma 0.1)"), "simclr": ("C1", "s", "SimCLR (tau 0.5)"),

@@ -18,8 +18,8 @@ from verify import Claim, Measurement
 claim = Claim(
     id="BL22-C6-linear-ci",
     paper="BL22",
-    source="BL22.md BL22-C6 [DERIVED] 'C = I <=> W^T X^T G X W = W^T X^T D X W diagonal'; "
-           "condition found by the audit of BL22-C6-linear-eig",
+    source="docs/catalogue/BL22.md#bl22-c6 (DERIVED: C = I iff W^T X^T G X W = W^T X^T D X W is "
+           "diagonal); condition found by the audit of BL22-C6-linear-eig",
     statement="If exactly K features of X are identical across views (rho = 1 with "
               "multiplicity K), linear BarlowTwins reaches C(Z*) = I, i.e. span(X W*) = that "
               "eigenspace",
@@ -42,6 +42,8 @@ claim = Claim(
         "column's angle in the X^T D X metric), the loss, "
         "1 - rho_{K+1}."
     ),
+    finding="When K features are identical across views, linear BarlowTwins reaches C = I on "
+            "exactly that eigenspace.",
 )
 
 

@@ -17,8 +17,8 @@ from verify import Claim, Measurement, profile
 claim = Claim(
     id="BL22-C6-linear-eig",
     paper="BL22",
-    source="BL22.md BL22-C6 [DERIVED] 'generally W* = top-K generalized eigenvectors (largest "
-           "rho)'; abstract item (ii)",
+    source="docs/catalogue/BL22.md#bl22-c6 (DERIVED: in general W* = the top-K generalized "
+           "eigenvectors, largest rho); abstract item (ii)",
     statement="Linear BarlowTwins: W* = the K largest generalized eigenvectors of "
               "(X^T G X, X^T D_G X) (C(Z*) = diag(rho)), loss sum_k (1 - rho_k)^2",
     provenance="DERIVED",
@@ -50,6 +50,8 @@ claim = Claim(
         "columns; development runs saw it at alpha = 0.005 and, on BL22-K2's class graphs, at "
         "alpha = 0.1)."
     ),
+    finding="The generalized eigenvectors are not linear BarlowTwins' optimum (typically a "
+            "saddle): only their span is.",
 )
 
 _curvature = lambdify_torch(sym.SADDLE_CURVATURE, (sym.RHO_K, sym.RHO_L))

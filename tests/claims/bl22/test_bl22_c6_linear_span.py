@@ -49,6 +49,8 @@ claim = Claim(
         "Extras: relative eigengap, rank deficit, max |C_kl| (k != l), loss below the "
         "eigenvector point."
     ),
+    finding="Linear BarlowTwins' optimum lies in the span of the top generalized eigenvectors of "
+            "(X^T G X, X^T D X), and may use fewer than K directions.",
 )
 
 

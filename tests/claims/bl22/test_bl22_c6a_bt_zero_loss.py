@@ -20,7 +20,7 @@ from verify import Claim, Measurement
 claim = Claim(
     id="BL22-C6a",
     paper="BL22",
-    source="Sec. 2.4 (BarlowTwins, general G by edge listing); papers/BL22.md BL22-C6",
+    source="Sec. 2.4 (BarlowTwins, general G by edge listing); docs/catalogue/BL22.md#bl22-c6",
     statement="K <= #components: BarlowTwins' free-Z optimum has loss 0, C(Z*) = I and every "
               "column constant on the connected components of G",
     provenance="DERIVED",
@@ -31,18 +31,19 @@ claim = Claim(
           "eps 1e-6, NOT centred; off-diagonal weight alpha in {0.005, 0.1, 1}) with every "
           "ordered edge of the views graph listed as a (Z_left, Z_right) row pair "
           "(barlow_twins_loss_from_relation), free Z. Symbolic (a triangle plus a pair, c = 2): "
-          "Z_left^T Z_right = Z^T G Z and both views' squared column norms = z^T D z; "
-          "z^T D z (1 - C_kk) = z^T L z = (1/2) sum_ij G_ij (z_i - z_j)^2; at Z = P diag(s) "
-          "(indicators, any scales) L_BT = 0 and its gradient vanishes (exact normalisation). "
-          "Numeric: views graphs N'=4, V=2 and N'=3, V=3, K in c-2..c (K >= 2); optima from 2 "
-          "seeded restarts + Newton polishing + the engine's certificate (<= 1e-8; polishing is "
-          "needed because the loss is quartic in a column's departure b from span P: "
-          "C_kk = 1 - O(b^2), so certified L-BFGS points sit ~1e-3 rad away). error = max over K "
-          "of max(||C(Z*) - I||_F, largest principal angle between span(Z*) and span(P)) "
-          "(P = component indicators: constant on components <=> inside span P), tolerance 1e-6 "
-          "(the issue's angle tolerance is 1e-4; eigengap of G between span P and the rest: V). "
-          "Result: holds (loss ~1e-31, angles ~1e-8). For K > c see BL22-C6b; under the "
+          "Z_left^T Z_right = Z^T G Z and both views' squared column norms = z^T D z; z^T D z (1 "
+          "- C_kk) = z^T L z = (1/2) sum_ij G_ij (z_i - z_j)^2; at Z = P diag(s) (indicators, any "
+          "scales) L_BT = 0 and its gradient vanishes (exact normalisation). Numeric: views "
+          "graphs N'=4, V=2 and N'=3, V=3, K in c-2..c (K >= 2); optima from 2 seeded restarts + "
+          "Newton polishing + the engine's certificate (<= 1e-8; polishing is needed because the "
+          "loss is quartic in a column's departure b from span P: C_kk = 1 - O(b^2), so certified "
+          "L-BFGS points sit ~1e-3 rad away). error = max over K of max(||C(Z*) - I||_F, largest "
+          "principal angle between span(Z*) and span(P)) (P = component indicators: constant on "
+          "components <=> inside span P), tolerance 1e-6 (the issue's angle tolerance is 1e-4; "
+          "eigengap of G between span P and the rest: V). For K > c see BL22-C6b; under the "
           "codebases' centred C the same holds with c - 1 (BL22-C5b-bt-official-centred).",
+    finding="With K <= #components BarlowTwins reaches zero loss with every column constant on "
+            "G's connected components.",
 )
 
 

@@ -30,7 +30,7 @@ _tilt_sin2 = lambdify_torch(bt.TILT_SIN2, [bt.LAM, bt.V])
 claim = Claim(
     id="BL22-C6b",
     paper="BL22",
-    source="Sec. 2.4 (BarlowTwins); papers/BL22.md BL22-C6 (K > #components)",
+    source="Sec. 2.4 (BarlowTwins); docs/catalogue/BL22.md#bl22-c6 (K > #components)",
     statement="K > c: BarlowTwins' minimum is alpha K (K-c)/(c + alpha (K-c)) > 0 "
               "(0 < alpha <= 1), C(Z*) has spectrum (lambda K/c) x c, 0 x (K-c), rank(Z*) = c, "
               "columns at angle theta to span P",
@@ -43,28 +43,29 @@ claim = Claim(
           "V=3. Derivation (derivations.bl22.barlow_twins): L(C) = (1-alpha) sum C_kk^2 - 2 tr C "
           "+ K + alpha ||C||_F^2; C has <= c positive eigenvalues (Sylvester's inertia: S has c "
           "positive eigenvalues, one per clique component; not symbolic), so with the Lagrange "
-          "identities ||C||_F^2 >= T^2/c and sum C_kk^2 >= T^2/K, T = tr C, the loss is >= "
-          "Q(T) >= min Q = EXCESS_LOSS (sympy solves Q' = 0; needs alpha <= 1 for the weight "
-          "1-alpha >= 0); C* = (lambda K/c) Pi attains it (an equal-norm tight frame exists, "
-          "c=2 K=3 exhibited). Zero loss is unattainable (EXCESS_LOSS > 0 for K > c): no K "
-          "D-orthogonal vectors are constant on c < K components. Which terms are traded: "
-          "C_kk = lambda < 1 on every column (cost K (1-lambda)^2) against off-diagonal mass "
-          "lambda^2 K (K-c)/c; lambda -> 1 as alpha -> 0. A column with C_kk = lambda has "
-          "Rayleigh quotient lambda, i.e. leaves span P at theta, sin^2 theta = (1-lambda)(V-1)/V "
-          "(symbolic on the views graph). error = max over K of (relative loss gap to "
-          "EXCESS_LOSS, |rank - c|, relative error of C(Z*)'s eigenvalues against "
-          "(lambda K/c) x c and 0 x (K-c), and for alpha < 1 the largest |theta_k - theta| / "
-          "theta over the columns' angles theta_k to span P), tolerance 1e-6. At alpha = 1 the "
-          "loss is ||C - I||_F^2 (the diagonal bound drops out): any rank-c orthogonal projector "
-          "C is optimal, diagonals unequal (measured 0.56..0.98), so the column angles are not "
-          "fixed and only loss, rank and spectrum are checked. Result: holds; e.g. N'=4, K=5: "
-          "loss 0.0062422 (alpha 0.005), 0.121951 (0.1), 1 (1), theta = 0.0250, 0.1107 rad. The "
-          "SUBSPACE is not uniformly tilted: the c principal angles between span(Z*) and span P "
-          "spread around theta (e.g. 0.0004..0.033 rad for theta = 0.025) with mean squared sine "
-          "sin^2 theta (extras), and differ between seeds: only the columns' angles are "
-          "determined. Consequences: the rank reading min(K, c) holds for K > c (BL22-C5b-bt) "
-          "but the left singular vectors leave G's top eigenspace (BL22-K1a-bt fails). "
-          "alpha > 1 is outside the derivation.",
+          "identities ||C||_F^2 >= T^2/c and sum C_kk^2 >= T^2/K, T = tr C, the loss is >= Q(T) "
+          ">= min Q = EXCESS_LOSS (sympy solves Q' = 0; needs alpha <= 1 for the weight 1-alpha "
+          ">= 0); C* = (lambda K/c) Pi attains it (an equal-norm tight frame exists, c=2 K=3 "
+          "exhibited). Zero loss is unattainable (EXCESS_LOSS > 0 for K > c): no K D-orthogonal "
+          "vectors are constant on c < K components. Which terms are traded: C_kk = lambda < 1 on "
+          "every column (cost K (1-lambda)^2) against off-diagonal mass lambda^2 K (K-c)/c; "
+          "lambda -> 1 as alpha -> 0. A column with C_kk = lambda has Rayleigh quotient lambda, "
+          "i.e. leaves span P at theta, sin^2 theta = (1-lambda)(V-1)/V (symbolic on the views "
+          "graph). error = max over K of (relative loss gap to EXCESS_LOSS, |rank - c|, relative "
+          "error of C(Z*)'s eigenvalues against (lambda K/c) x c and 0 x (K-c), and for alpha < 1 "
+          "the largest |theta_k - theta| / theta over the columns' angles theta_k to span P), "
+          "tolerance 1e-6. At alpha = 1 the loss is ||C - I||_F^2 (the diagonal bound drops out): "
+          "any rank-c orthogonal projector C is optimal, diagonals unequal (measured 0.56..0.98), "
+          "so the column angles are not fixed and only loss, rank and spectrum are checked. "
+          "Example (derived) N'=4, K=5: minimum 0.0062422 (alpha 0.005), 0.121951 (0.1), 1 (1), "
+          "theta = 0.0250, 0.1107 rad. The SUBSPACE is not uniformly tilted: the c principal "
+          "angles between span(Z*) and span P spread around theta (e.g. 0.0004..0.033 rad for "
+          "theta = 0.025) with mean squared sine sin^2 theta (extras), and differ between seeds: "
+          "only the columns' angles are determined. Consequences: the rank reading min(K, c) "
+          "holds for K > c (BL22-C5b-bt) but the left singular vectors leave G's top eigenspace "
+          "(BL22-K1a-bt fails). alpha > 1 is outside the derivation.",
+    finding="With K > #components zero loss is impossible; BarlowTwins' minimum, its rank and its "
+            "correlation spectrum follow the audit's closed form.",
 )
 
 

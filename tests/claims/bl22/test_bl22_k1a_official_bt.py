@@ -18,7 +18,8 @@ from verify import Claim, Measurement
 claim = Claim(
     id="BL22-K1a-official-bt",
     paper="BL22",
-    source="BL22-K1a-bt under ECOSYSTEM Sec. 1e (official / solo-learn BarlowTwins)",
+    source="BL22-K1a-bt, official / solo-learn BarlowTwins "
+           "(docs/catalogue/BL22.md#codebase-conventions)",
     statement="Under the official and solo-learn BarlowTwins losses, the span of the stacked "
               "BN-standardised optimum and H span P are nested, for K below, at and above c",
     provenance="DERIVED",
@@ -27,15 +28,16 @@ claim = Claim(
     tolerance=1e-4,
     expected="FAILS",
     notes="Re-run of BL22-K1a-bt with barlow_twins_loss_convention (official lambd 0.0051; solo "
-          "5e-3, x 0.025; lightly not offered), branches = the two views of the views graph "
-          "N'=4, V=2, K in c-2..c+1. Representation: the BN-standardised branches stacked (what "
-          "the loss sees); its numerical range at threshold 1e-4 (BN eps floor, "
-          "BN_RANK_RTOL). error = max over K of the largest principal angle to span(H P), "
-          "tolerance 1e-4 rad. Result: fails for K >= c (angles 0.04..0.06 rad; "
-          "extra 'views_gap' = max |bn(z_a) - bn(z_b)| ~0.1 there, <= 1e-7 below): the optimum "
-          "decorrelates the two views to bring c_kk = lambda < 1 (its loss is BL22-C6b's with "
-          "c - 1, BL22-C5b-bt-official-centred). Condition under which it holds: K <= c - 1, "
-          "where the loss reaches 0 with bn(z_a) = bn(z_b) (measured angles <= 4e-8).",
+          "5e-3, x 0.025; lightly not offered), branches = the two views of the views graph N'=4, "
+          "V=2, K in c-2..c+1. Representation: the BN-standardised branches stacked (what the "
+          "loss sees); its numerical range at threshold 1e-4 (BN eps floor, BN_RANK_RTOL). error "
+          "= max over K of the largest principal angle to span(H P), tolerance 1e-4 rad. Why it "
+          "fails for K >= c (extra 'views_gap' = max |bn(z_a) - bn(z_b)|, non-zero only there): "
+          "the optimum decorrelates the two views to bring c_kk = lambda < 1 (its loss is "
+          "BL22-C6b's with c - 1, BL22-C5b-bt-official-centred). Condition under which it holds: "
+          "K <= c - 1, where the loss reaches 0 with bn(z_a) = bn(z_b) (measured angles <= 4e-8).",
+    finding="Under the codebases' BatchNorm BarlowTwins the optimum leaves G's centred top "
+            "eigenspace once K reaches the number of components.",
 )
 
 

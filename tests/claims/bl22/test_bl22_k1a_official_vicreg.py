@@ -16,7 +16,8 @@ from verify import Claim, Measurement
 claim = Claim(
     id="BL22-K1a-official-vicreg",
     paper="BL22",
-    source="BL22-K1a-vicreg under ECOSYSTEM Sec. 1e (official / lightly / solo-learn VICReg)",
+    source="BL22-K1a-vicreg, official / lightly / solo-learn VICReg "
+           "(docs/catalogue/BL22.md#codebase-conventions)",
     statement="Under the official (= lightly) and solo-learn VICReg losses, the span of the "
               "stacked centred optimum and H span P (G's top eigenspace) are nested",
     provenance="DERIVED",
@@ -27,11 +28,12 @@ claim = Claim(
           "official), branches = the two views of the views graph N'=4, V=2, K in c-2..c+1. "
           "Representation: the two branches each centred and stacked (what the per-branch "
           "variance/covariance and the MSE see). error = max over K of the largest principal "
-          "angle between its numerical range (1e-6) and span(H P), tolerance 1e-4 rad; "
-          "eigengap of G: V = 2. Result: holds (the optimum is view-invariant, its span is H "
-          "span P for K >= c-1). Contrast: the paper's pooled VICReg also holds "
-          "(BL22-K1a-vicreg) but uses G's -1 eigenspace beyond c - 1 directions; the "
-          "codebases' optimum never leaves H span P.",
+          "angle between its numerical range (1e-6) and span(H P), tolerance 1e-4 rad; eigengap "
+          "of G: V = 2. Why it holds: the optimum is view-invariant, its span is H span P for K "
+          ">= c-1. Contrast: the paper's pooled VICReg also holds (BL22-K1a-vicreg) but uses G's "
+          "-1 eigenspace beyond c - 1 directions; the codebases' optimum never leaves H span P.",
+    finding="Under the codebases' two-branch VICReg the optimum stays inside G's centred top "
+            "eigenspace: it is view-invariant.",
 )
 
 

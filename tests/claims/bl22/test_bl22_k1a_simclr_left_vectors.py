@@ -27,16 +27,18 @@ claim = Claim(
     tolerance=1e-4,
     expected="FAILS",
     notes="Formalisation: subspace containment as in BL22-K1a-vicreg, with span P (G's top "
-          "eigenspace, eigenvalue V-1) since SimCLR is not centred. The optimal set of "
-          "L_simCLR (tau = 0.5) is a cone: normalize(s z) = normalize(z) for s > 0 (symbolic), "
-          "so Z' = diag(s) Z*, with s_i = exp(g_i), g ~ N(0, 1) seeded, is an optimum exactly "
-          "(loss change measured ~1e-16, extra) - the trained optimum seen from another "
-          "initialisation scale, since L-BFGS leaves row norms near their (random) initial "
-          "values. error = max over K of the largest principal angle between range(Z') and "
-          "span P, tolerance 1e-4 rad. Result: fails (angles ~0.7 rad): the statement is "
-          "false for the raw optimum of a scale-invariant loss; it holds for the row-normalised "
-          "optimum normalize(Z*) (BL22-K1a-simclr-normalised), which is what the loss and the "
-          "paper's cosine Gram see. Views graphs N'=4 V=2 and N'=3 V=3, K in c-2..c+1.",
+          "eigenspace, eigenvalue V-1) since SimCLR is not centred. The optimal set of L_simCLR "
+          "(tau = 0.5) is a cone: normalize(s z) = normalize(z) for s > 0 (symbolic), so Z' = "
+          "diag(s) Z*, with s_i = exp(g_i), g ~ N(0, 1) seeded, is an optimum exactly (loss "
+          "change measured ~1e-16, extra) - the trained optimum seen from another initialisation "
+          "scale, since L-BFGS leaves row norms near their (random) initial values. error = max "
+          "over K of the largest principal angle between range(Z') and span P, tolerance 1e-4 "
+          "rad. The statement is false for the raw optimum of a scale-invariant loss; it holds "
+          "for the row-normalised optimum normalize(Z*) (BL22-K1a-simclr-normalised), which is "
+          "what the loss and the paper's cosine Gram see. Views graphs N'=4 V=2 and N'=3 V=3, K "
+          "in c-2..c+1.",
+    finding="The raw SimCLR optimum is not aligned with G (its row scales are free); the claim "
+            "holds only for the row-normalised optimum.",
 )
 
 

@@ -26,14 +26,15 @@ claim = Claim(
                   "ones of G.",
     tolerance=1e-4,
     notes="Formalisation: the largest principal angle between the numerical range of "
-          "normalize(Z*) (1e-6) and span P (G's eigenvalue V-1 eigenspace; symbolic G P = "
-          "(V-1) P), max over K in c-2..c+1, tolerance 1e-4 rad; extra: the same angle against "
-          "the centred H span P (dimension c-1; the simplex's Gram kernel H (G+I) H, "
-          "symbolic), also <= 1e-8 here, i.e. the optimum is centred at every K tested (for "
-          "K < c-1 the c directions on views4x2, K = 2, form a square: centred by symmetry). "
-          "Loss: BL22's L_simCLR, tau = 0.5, the C5 optima (_rank_support, fit_simclr of the C4 "
-          "family, certificate at the normalised rows); views graphs N'=4 V=2 and N'=3 V=3. "
-          "Eigengap of G: V (extra). Result: holds (angles <= 1e-8).",
+          "normalize(Z*) (1e-6) and span P (G's eigenvalue V-1 eigenspace; symbolic G P = (V-1) "
+          "P), max over K in c-2..c+1, tolerance 1e-4 rad; extra: the same angle against the "
+          "centred H span P (dimension c-1; the simplex's Gram kernel H (G+I) H, symbolic), also "
+          "<= 1e-8 here, i.e. the optimum is centred at every K tested (for K < c-1 the c "
+          "directions on views4x2, K = 2, form a square: centred by symmetry). Loss: BL22's "
+          "L_simCLR, tau = 0.5, the C5 optima (_rank_support, fit_simclr of the C4 family, "
+          "certificate at the normalised rows); views graphs N'=4 V=2 and N'=3 V=3. Eigengap of "
+          "G: V (extra).",
+    finding="SimCLR's row-normalised optimum lies inside G's top eigenspace, as the paper says.",
 )
 
 

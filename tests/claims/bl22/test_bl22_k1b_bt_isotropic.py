@@ -32,15 +32,17 @@ claim = Claim(
     provenance="DERIVED",
     paper_asserts="None of the SSL methods constrain the right-singular vectors of Z.",
     tolerance=1e-10,
-    notes="Symbolic: the edge-listing identities (C is a function of Z^T G Z and Z^T D Z) and "
-          "R^T (s I) R = s I (Cayley R). Numeric: BL22's uncentred BarlowTwins, alpha = 0.1, "
-          "views graphs N'=4 V=2 and N'=3 V=3, K in c-2..c (only there is C = I attainable); "
-          "points: 'random' = cos(t) Q_P A + sin(t) Q_perp B with A, B random orthonormal "
-          "columns and t random (then Z^T Z = I and Z^T G Z = ((V-1) cos^2 t - sin^2 t) I) and "
-          "'normalised-optimum' = the certified C5 optimum with unit columns (still an "
-          "optimum: the loss ignores column scales); Haar-random R. error = max over K of "
-          "|L(Z R) - L(Z)| / max(1, |L(Z)|), tolerance 1e-10. Result: holds (<= 1e-14). For "
-          "K > c no optimum is of this kind (BL22-C6b: C* has rank c < K).",
+    notes="Symbolic: the edge-listing identities (C is a function of Z^T G Z and Z^T D Z) and R^T "
+          "(s I) R = s I (Cayley R). Numeric: BL22's uncentred BarlowTwins, alpha = 0.1, views "
+          "graphs N'=4 V=2 and N'=3 V=3, K in c-2..c (only there is C = I attainable); points: "
+          "'random' = cos(t) Q_P A + sin(t) Q_perp B with A, B random orthonormal columns and t "
+          "random (then Z^T Z = I and Z^T G Z = ((V-1) cos^2 t - sin^2 t) I) and "
+          "'normalised-optimum' = the certified C5 optimum with unit columns (still an optimum: "
+          "the loss ignores column scales); Haar-random R. error = max over K of |L(Z R) - L(Z)| "
+          "/ max(1, |L(Z)|), tolerance 1e-10. For K > c no optimum is of this kind (BL22-C6b: C* "
+          "has rank c < K).",
+    finding="BarlowTwins is rotation invariant only at isotropic points, such as equal-norm "
+            "zero-loss optima with K <= #components.",
 )
 
 

@@ -21,24 +21,26 @@ BT_ALPHA = 0.1
 claim = Claim(
     id="BL22-K1b-bt",
     paper="BL22",
-    source="Sec. 1 intro keypoint 1 (transcribed); papers/BL22.md BL22-K1 flag (ii)",
+    source="Sec. 1 intro keypoint 1 (transcribed); docs/catalogue/BL22.md#bl22-k1 flag (ii)",
     statement="L_BT(Z R) = L_BT(Z) for every Z and every orthogonal R (random Z and optima)",
     provenance="TEXT",
     paper_asserts="None of the SSL methods constrain the right-singular vectors of Z.",
     tolerance=1e-10,
     expected="FAILS",
-    notes="Formalisation as BL22-K1b-simclr (Haar-random R; error = max over K of "
-          "|L(Z R) - L(Z)| / max(1, |L(Z)|), tolerance 1e-10). Loss: BL22's uncentred "
-          "BarlowTwins, every ordered edge listed, alpha = 0.1; Z i.i.d. N(0, 1) or the "
-          "certified C5 optimum; views graphs N'=4 V=2 and N'=3 V=3, K in c-2..c+1. Symbolic "
-          "(the mechanism): at a zero-loss optimum with Z^T G Z = Z^T D Z = diag(n_1, n_2), "
-          "C(Z R)_12 = (n_2 - n_1) sin(phi) cos(phi) / sqrt((n_1 c^2 + n_2 s^2)(n_1 s^2 + "
-          "n_2 c^2)), so the rotated point costs 2 alpha C_12^2 > 0. Result: fails at random Z "
-          "and at the trained optima (extras change_optimum_*: the trained column norms are "
-          "unequal, the loss being invariant to each column's scale). Condition under which it "
-          "holds: Z^T D Z and Z^T G Z both multiples of I, e.g. a zero-loss optimum with equal "
-          "column norms (BL22-K1b-bt-isotropic); for K > c no optimum is isotropic (C* = "
-          "(lambda K/c) Pi has rank c < K, BL22-C6b).",
+    notes="Formalisation as BL22-K1b-simclr (Haar-random R; error = max over K of |L(Z R) - L(Z)| "
+          "/ max(1, |L(Z)|), tolerance 1e-10). Loss: BL22's uncentred BarlowTwins, every ordered "
+          "edge listed, alpha = 0.1; Z i.i.d. N(0, 1) or the certified C5 optimum; views graphs "
+          "N'=4 V=2 and N'=3 V=3, K in c-2..c+1. Symbolic (the mechanism): at a zero-loss optimum "
+          "with Z^T G Z = Z^T D Z = diag(n_1, n_2), C(Z R)_12 = (n_2 - n_1) sin(phi) cos(phi) / "
+          "sqrt((n_1 c^2 + n_2 s^2)(n_1 s^2 + n_2 c^2)), so the rotated point costs 2 alpha "
+          "C_12^2 > 0. The loss changes at random Z and at the trained optima (extras "
+          "change_optimum_*): the trained column norms are unequal, the loss being invariant to "
+          "each column's scale. Condition under which it holds: Z^T D Z and Z^T G Z both "
+          "multiples of I, e.g. a zero-loss optimum with equal column norms "
+          "(BL22-K1b-bt-isotropic); for K > c no optimum is isotropic (C* = (lambda K/c) Pi has "
+          "rank c < K, BL22-C6b).",
+    finding="BarlowTwins' loss changes under Z -> Z R, at its optima too: it does constrain the "
+            "right singular vectors, against the paper.",
 )
 
 

@@ -20,7 +20,8 @@ _HYPER = {f"{family}-{convention}": rs.CONVENTION_WEIGHTS["sim"] if family == "v
 claim = Claim(
     id="BL22-K1b-official",
     paper="BL22",
-    source="BL22-K1b-vicreg / -bt under ECOSYSTEM Sec. 1e (official / lightly / solo-learn)",
+    source="BL22-K1b-vicreg / -bt, official / lightly / solo-learn "
+           "(docs/catalogue/BL22.md#codebase-conventions)",
     statement="Under the official (= lightly) and solo-learn VICReg and the official and "
               "solo-learn BarlowTwins losses, L(Z R) = L(Z) for every Z and orthogonal R",
     provenance="DERIVED",
@@ -29,13 +30,22 @@ claim = Claim(
     expected="FAILS",
     notes="Re-run of BL22-K1b-vicreg / -bt with vicreg_loss_convention (25/25/1) and "
           "barlow_twins_loss_convention (default lambd), branches = the two views of the views "
-          "graph N'=4, V=2, K in c-2..c+1; Z i.i.d. N(0, 1) or the certified optimum; "
-          "Haar-random R. error = max over K of |L(Z R) - L(Z)| / max(1, |L(Z)|), tolerance "
-          "1e-10. Result: fails for all four losses at random Z and at optima with K >= c "
-          "(extras per point kind); at K <= c - 1 the optima are zero-loss and can be "
-          "anisotropic too. Symbolic (mechanism): Cov(Z M) = M^T Cov(Z) M (per branch). "
-          "SimCLR's codebase variants (lightly / solo NT-Xent) are rescalings of the same "
-          "per-anchor cosine terms and stay exactly invariant (BL22-K1b-simclr).",
+          "graph N'=4, V=2, K in c-2..c+1; Z i.i.d. N(0, 1) or the certified optimum (as the loss "
+          "sees it: branches centred / BatchNorm-standardised). error = max over K of the worst "
+          "case over orthogonal R of |L(Z R) - L(Z)| / max(1, |L(Z)|) (L-BFGS over O(K) from the "
+          "best of 32 seeded Haar draws), tolerance 1e-10. Why the worst case: it depends on Z "
+          "only through its orbit {Z Q}, and the optima with K >= c are such orbits, not points "
+          "(fits under two CPU kernel settings differ by O(1), their Gram matrices by 1e-10): one "
+          "random R gave 6.29 or 9.13 by machine, the worst case agrees to 1e-10. All four "
+          "losses change at random Z and at optima with K >= c (extras per point kind); at K <= c "
+          "- 1 the optima are zero-loss sets (any per-branch variances above the hinge) and can be "
+          "anisotropic too: there the change depends on the point the fit reaches (VICReg: 3e-5 "
+          "to 1.07 across CPU kernels), below the K >= c values that decide the error. "
+          "Symbolic (mechanism): Cov(Z M) = M^T Cov(Z) M (per branch). SimCLR's codebase "
+          "variants (lightly / solo NT-Xent) are rescalings of the same per-anchor cosine "
+          "terms and stay exactly invariant (BL22-K1b-simclr).",
+    finding="The codebases' VICReg and BarlowTwins losses also constrain the right singular "
+            "vectors.",
 )
 
 
@@ -49,4 +59,4 @@ def _():
                loss=st.sampled_from(list(_HYPER)),
                point=st.sampled_from(["random", "optimum"]))
 def _(case: str, loss: str, point: str):
-    return rs.rotation_sweep(loss, case, _HYPER[loss], point)
+    return rs.rotation_sweep(loss, case, _HYPER[loss], point, worst=True)

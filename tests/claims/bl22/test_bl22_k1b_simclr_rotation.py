@@ -22,13 +22,15 @@ claim = Claim(
     paper_asserts="None of the SSL methods constrain the right-singular vectors of Z.",
     tolerance=1e-10,
     notes="Formalisation: 'no constraint on the right singular vectors' = the loss is invariant "
-          "under Z -> Z R (R orthogonal), so with Z = U S W^T any W' gives an equally good Z "
-          "(the optimal set is closed under right rotations). Symbolic: a Cayley-parametrised "
-          "R (K = 2, 3) is orthogonal and (Z R)(Z R)^T = Z Z^T (N = 3, K = 3). Numeric: Haar-"
-          "random R (QR of a Gaussian, sign-fixed), Z either i.i.d. N(0, 1) or the certified "
-          "C5 optimum (tau = 0.5), views graphs N'=4 V=2 and N'=3 V=3, K in c-2..c+1; error = "
-          "max over K of |L(Z R) - L(Z)| / max(1, |L(Z)|) (relative for large losses, absolute "
-          "near 0), tolerance 1e-10 (float64 rounding: measured <= 1e-15). Result: holds.",
+          "under Z -> Z R (R orthogonal), so with Z = U S W^T any W' gives an equally good Z (the "
+          "optimal set is closed under right rotations). Symbolic: a Cayley-parametrised R (K = "
+          "2, 3) is orthogonal and (Z R)(Z R)^T = Z Z^T (N = 3, K = 3). Numeric: Haar-random R "
+          "(QR of a Gaussian, sign-fixed), Z either i.i.d. N(0, 1) or the certified C5 optimum "
+          "(tau = 0.5), views graphs N'=4 V=2 and N'=3 V=3, K in c-2..c+1; error = max over K of "
+          "|L(Z R) - L(Z)| / max(1, |L(Z)|) (relative for large losses, absolute near 0), "
+          "tolerance 1e-10 (float64 rounding: measured <= 1e-15).",
+    finding="SimCLR leaves the right singular vectors free (its loss is invariant under Z -> Z "
+            "R), as the paper says.",
 )
 
 

@@ -22,14 +22,15 @@ claim = Claim(
     provenance="DERIVED",
     paper_asserts="None of the SSL methods constrain the right-singular vectors of Z.",
     tolerance=1e-10,
-    notes="Symbolic: Cov(Z M) = M^T Cov(Z) M and R^T (s I) R = s I (Cayley R). Numeric: "
-          "BL22's pooled VICReg (alpha 25, beta 1, gamma 0.1); isotropic points of two kinds: "
-          "'random' = a whitened Gaussian (Cov = s^2 I exactly, plus a random mean) and "
-          "'whitened-optimum' = the certified C5c optimum re-whitened, H Z* Cov^-1/2 s + mean "
-          "(for K <= c-1 this is again an optimum, loss ~0, extra: its columns stay in the null "
-          "space of L); s in {0.5 (hinge active), 1 (on the kink), 2 (inactive)}; views graphs "
-          "N'=4 V=2 and N'=3 V=3, K in c-2..c+1; Haar-random R. error = max over K of "
-          "|L(Z R) - L(Z)| / max(1, |L(Z)|), tolerance 1e-10. Result: holds (<= 5e-14).",
+    notes="Symbolic: Cov(Z M) = M^T Cov(Z) M and R^T (s I) R = s I (Cayley R). Numeric: BL22's "
+          "pooled VICReg (alpha 25, beta 1, gamma 0.1); isotropic points of two kinds: 'random' = "
+          "a whitened Gaussian (Cov = s^2 I exactly, plus a random mean) and 'whitened-optimum' = "
+          "the certified C5c optimum re-whitened, H Z* Cov^-1/2 s + mean (for K <= c-1 this is "
+          "again an optimum, loss ~0, extra: its columns stay in the null space of L); s in {0.5 "
+          "(hinge active), 1 (on the kink), 2 (inactive)}; views graphs N'=4 V=2 and N'=3 V=3, K "
+          "in c-2..c+1; Haar-random R. error = max over K of |L(Z R) - L(Z)| / max(1, |L(Z)|), "
+          "tolerance 1e-10.",
+    finding="VICReg is rotation invariant only where Cov(Z) is a multiple of the identity.",
 )
 
 

@@ -17,27 +17,29 @@ from verify import Claim
 claim = Claim(
     id="BL22-K1b-vicreg",
     paper="BL22",
-    source="Sec. 1 intro keypoint 1 (transcribed); papers/BL22.md BL22-K1 flag (ii), C2 flag (b)",
+    source="Sec. 1 intro keypoint 1 (transcribed); docs/catalogue/BL22.md#bl22-k1 flag (ii), "
+           "#bl22-c2 flag (b)",
     statement="L_VICReg(Z R) = L_VICReg(Z) for every Z and every orthogonal R (random Z and "
               "optima)",
     provenance="TEXT",
     paper_asserts="None of the SSL methods constrain the right-singular vectors of Z.",
     tolerance=1e-10,
     expected="FAILS",
-    notes="Formalisation as BL22-K1b-simclr (Haar-random R; error = max over K of "
-          "|L(Z R) - L(Z)| / max(1, |L(Z)|), tolerance 1e-10). Loss: BL22's pooled VICReg, "
-          "alpha = 25, beta = 1, gamma = 0.1; Z i.i.d. N(0, 1) or the certified C5c optimum; "
-          "views graphs N'=4 V=2 and N'=3 V=3, K in c-2..c+1. Symbolic (the mechanism): "
-          "Cov(Z M) = M^T Cov(Z) M for every M, and for Cov = diag(a, d) the rotated "
-          "off-diagonal energy is (a - d)^2 sin^2(2 phi)/2 > 0 unless a = d. Result: fails at "
-          "random Z (relative changes 1e-3..0.55) AND at the trained optima (1e-5..1.8, extras "
-          "change_optimum_*): the optima are not isotropic - in the hinge regime the columns are "
-          "correlated with unit diagonal (BL22-K3a / C2 hinge form), and below c the null-space "
-          "columns may carry variance above 1 at no cost - so Z* R is not optimal and the loss "
-          "does select right singular vectors. Condition under which it holds: Cov(Z) = s^2 I "
-          "(BL22-K1b-vicreg-isotropic), e.g. the decoupled optimum with every t_k equal (the "
-          "alpha, beta -> infinity limit of BL22-C1) or an optimum whitened inside the null space "
-          "of L.",
+    notes="Formalisation as BL22-K1b-simclr (Haar-random R; error = max over K of |L(Z R) - L(Z)| "
+          "/ max(1, |L(Z)|), tolerance 1e-10). Loss: BL22's pooled VICReg, alpha = 25, beta = 1, "
+          "gamma = 0.1; Z i.i.d. N(0, 1) or the certified C5c optimum; views graphs N'=4 V=2 and "
+          "N'=3 V=3, K in c-2..c+1. Symbolic (the mechanism): Cov(Z M) = M^T Cov(Z) M for every "
+          "M, and for Cov = diag(a, d) the rotated off-diagonal energy is (a - d)^2 sin^2(2 "
+          "phi)/2 > 0 unless a = d. The loss changes at random Z AND at the trained optima "
+          "(extras change_optimum_*): the optima are not isotropic - in the hinge regime the "
+          "columns are correlated with unit diagonal (BL22-K3a / C2 hinge form), and below c the "
+          "null-space columns may carry variance above 1 at no cost - so Z* R is not optimal and "
+          "the loss does select right singular vectors. Condition under which it holds: Cov(Z) = "
+          "s^2 I (BL22-K1b-vicreg-isotropic), e.g. the decoupled optimum with every t_k equal "
+          "(the alpha, beta -> infinity limit of BL22-C1) or an optimum whitened inside the null "
+          "space of L.",
+    finding="VICReg's loss changes under Z -> Z R, at its optima too: it does constrain the right "
+            "singular vectors, against the paper.",
 )
 
 

@@ -19,13 +19,14 @@ import torch
 from hypothesis import strategies as st
 
 from derivations.bl22.vicreg_closed_form import coupled_derivation, full_rank_threshold_derivation
+from tests.claims.bl22 import _rank_support as rs
 from tests.claims.bl22 import _vicreg_support as vs
 from verify import Claim, Measurement
 
 claim = Claim(
     id="BL22-K3a",
     paper="BL22",
-    source="Sec. 1 intro keypoint 3 (transcribed); papers/BL22.md BL22-C2",
+    source="Sec. 1 intro keypoint 3 (transcribed); docs/catalogue/BL22.md#bl22-k3, #bl22-c2",
     statement="VICReg's free-Z optimum can be made full rank min(K, N-1) by the hyper-parameters: "
                "rank K iff beta >= beta*(gamma) or (nu <= alpha/2 and all K columns kept)",
     provenance="TEXT",
@@ -49,6 +50,8 @@ claim = Claim(
           "only with beta < beta*(gamma): the mechanism is column correlation, not the "
           "shrinkage t ~ 1/gamma. Under the codebases' two-branch losses the rank is capped at "
           "N'-1 whatever the weights (BL22-C2-official, BL22-C2-solo).",
+    finding="VICReg can be made full rank by its weights; a large invariance weight lowers the "
+            "rank through column correlation, not through shrinkage.",
 )
 
 
@@ -98,13 +101,17 @@ def _(case: int, seed: int):
                         starts={"closed form": start, "random": None})
     measured = vs.rank(training.z)
     s = vs.centred_spectrum(training.z)
+    report = rs.rank_report(training.z - training.z.mean(dim=0), vs.RANK_RTOL)
+    margin_decades = rs.rank_decades(report, expected, vs.RANK_RTOL)
     return Measurement(
         error=float(abs(measured - expected)),
         extra={"rank": measured, "predicted_rank": expected, "K": k,
                "full_rank": min(k, n - 1), "beta": beta, "gamma": gamma,
                "beta_star": dec.beta_star, "smallest_kept_sv": float(s[measured - 1]),
+               "margin_decades": margin_decades,
                "certificate": training.certificate},
         figure_data=(name, beta, gamma, measured),
+        margin=rs.margin_factor(margin_decades),
     )
 
 

@@ -2,7 +2,7 @@
 
 Two kinds:
 
-* ``seed_*``: the paper's PyTorch snippets (BL22 Sec. 2, seed 000), kept as printed apart from
+* ``seed_*``: the paper's PyTorch snippets (BL22 Sec. 2), kept as printed apart from
   turning globals into arguments. Where a snippet hard-codes the views relation's (i, j), the
   general form ``G.nonzero(as_tuple=True)`` of the seed's BarlowTwins section is used.
 * ``naive_*``: the written formulas as plain Python loops over floats, for small sizes.
@@ -158,7 +158,7 @@ def naive_vicreg_convention(
     *,
     halve_variance: bool,
 ) -> float:
-    """ECOSYSTEM Sec. 1a/1e VICReg as written: mse + hinge on sqrt(var + 1e-4) + offdiag^2 / D."""
+    """Official VICReg as written: mse + hinge on sqrt(var + 1e-4) + offdiag^2 / D."""
     a, b = _rows(z_a), _rows(z_b)
     n, d = len(a), len(a[0])
     mse = sum((a[i][c] - b[i][c]) ** 2 for i in range(n) for c in range(d)) / (n * d)
@@ -173,7 +173,7 @@ def naive_vicreg_convention(
 
 
 def naive_barlow_twins_official(z_a: torch.Tensor, z_b: torch.Tensor, lambd: float) -> float:
-    """ECOSYSTEM Sec. 1b: BN(affine=False, 1/N, eps 1e-5) of each column, c = bn_a^T bn_b / N."""
+    """Official BarlowTwins: BN(affine=False, 1/N, eps 1e-5) of each column, c = bn_a^T bn_b / N."""
     a, b = _rows(z_a), _rows(z_b)
     n, d = len(a), len(a[0])
 

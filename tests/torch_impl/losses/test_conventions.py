@@ -1,5 +1,6 @@
-"""The official / lightly / solo-learn VICReg and BarlowTwins conventions (ECOSYSTEM Sec. 1e):
-the written formulas, how the conventions relate, and how they relate to the paper's losses."""
+"""The official / lightly / solo-learn VICReg and BarlowTwins conventions
+(docs/catalogue/BL22.md#codebase-conventions): the written formulas, how the conventions relate,
+and how they relate to the paper's losses."""
 
 from __future__ import annotations
 

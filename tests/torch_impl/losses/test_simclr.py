@@ -1,5 +1,6 @@
 """SimCLR / InfoNCE (BL22 Sec. 2.3) against the seed snippet, the written formula and the
-properties that real NT-Xent bugs broke (ECOSYSTEM Sec. 5 items 7-8)."""
+properties that real NT-Xent bugs broke (HobbitLong/SupContrast#106,
+Lightning-Universe/lightning-bolts#609, NVIDIA-NeMo/Automodel PR#3850)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,159 @@
+"""The claim catalogues in ``docs/catalogue/`` against the claim modules that audit them.
+
+Every catalogue id is audited by at least one claim module or says why not; every claim
+module's id has its parent id in its paper's catalogue and is listed in that id's row; links
+into the catalogue resolve; and nothing in the repository points at a catalogue outside it.
+Files are read as text (a regex over ``id="..."``), so the test imports no claim module.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGUE = ROOT / "docs" / "catalogue"
+PAPERS = ("BL22", "GA23")
+
+# A row of a catalogue's id table: | [ID](#anchor) | ... | audited-by cell |
+_ROW = re.compile(r"^\| \[(?P<id>[A-Z0-9]+-[A-Za-z0-9]+)\]\(#(?P<anchor>[^)]+)\) \|"
+                  r".*\| (?P<cell>[^|]+) \|$", re.MULTILINE)
+_LISTED = re.compile(r"`([A-Z0-9]+-[A-Za-z0-9-]+)`")
+_REASONS = ("not audited:", "not yet audited:")
+_CLAIM_ID = re.compile(r'^\s*id="(?P<id>[^"]+)",', re.MULTILINE)
+_LINK = re.compile(r"docs/catalogue/(?P<file>[A-Za-z0-9_]+\.md)(?:#(?P<anchor>[A-Za-z0-9_-]+))?")
+# Where the catalogues and the notes on the codebases used to live, outside the repository
+# (written split so that this file does not match itself).
+_OUTSIDE = ("papers/BL22" + ".md", "papers/GA23" + ".md", "../" + "shared", "/work/" + "shared",
+            "ECO" + "SYSTEM")
+# A catalogue file named without its folder: fine inside docs/catalogue only.
+_BARE = re.compile(r"(?<![\w/])(?:BL22|GA23)\.md")
+# Generated or third-party trees; reports/ is regenerated from the claim declarations.
+_SKIP_DIRS = {".git", ".nox", ".venv", "build", "reports", "__pycache__", ".hypothesis",
+              ".pytest_cache", ".ruff_cache"}
+_TEXT_SUFFIXES = {".py", ".md", ".toml", ".txt", ".cfg", ".ini", ".yml", ".yaml"}
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading: lower case, punctuation dropped, '-' for ' '."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def _anchors(path: Path) -> set[str]:
+    """The anchors of every heading of a Markdown file."""
+    return {_slug(line.lstrip("#")) for line in path.read_text().splitlines()
+            if line.startswith("#")}
+
+
+def _table(paper: str) -> dict[str, str]:
+    """Catalogue id -> its 'audited by' cell, from the paper's id table."""
+    rows = {m["id"]: m["cell"].strip() for m in _ROW.finditer(_catalogue(paper).read_text())}
+    assert rows, f"docs/catalogue/{paper}.md: no id table found"
+    return rows
+
+
+def _catalogue(paper: str) -> Path:
+    return CATALOGUE / f"{paper}.md"
+
+
+def _claim_ids(paper: str) -> dict[str, str]:
+    """Claim id -> module name, over ``tests/claims/<paper>/test_*.py``."""
+    ids: dict[str, str] = {}
+    for module in sorted((ROOT / "tests" / "claims" / paper.lower()).glob("test_*.py")):
+        found = [m["id"] for m in _CLAIM_ID.finditer(module.read_text())]
+        assert len(found) == 1, f"{module.name}: expected one Claim id=..., found {found}"
+        ids[found[0]] = module.name
+    return ids
+
+
+def parent(claim_id: str, catalogue_ids: set[str]) -> str | None:
+    """The catalogue id a claim audits: the longest one followed by '-', a lower-case letter
+    or nothing (``BL22-C2-beta`` -> ``BL22-C2``, ``BL22-K3a`` -> ``BL22-K3``)."""
+    best = None
+    for cid in catalogue_ids:
+        rest = claim_id[len(cid):]
+        if claim_id.startswith(cid) and (rest == "" or rest[0] == "-" or rest[0].islower()):
+            if best is None or len(cid) > len(best):
+                best = cid
+    return best
+
+
+def _repository_files() -> list[Path]:
+    """The repository's text files, without generated or third-party trees."""
+    files = []
+    for folder, subfolders, names in os.walk(ROOT):
+        subfolders[:] = [d for d in subfolders
+                         if d not in _SKIP_DIRS and not d.endswith(".egg-info")]
+        files += [Path(folder) / n for n in names if Path(n).suffix in _TEXT_SUFFIXES]
+    return files
+
+
+def test_parent_mapping():
+    ids = {"BL22-C1", "BL22-C2", "BL22-K3"}
+    assert parent("BL22-C2-beta", ids) == "BL22-C2"
+    assert parent("BL22-C1a", ids) == "BL22-C1"
+    assert parent("BL22-K3a", ids) == "BL22-K3"
+    assert parent("BL22-C2", ids) == "BL22-C2"
+    assert parent("BL22-C20", ids) is None  # a digit continues the id: no parent
+    assert parent("BL22-C5b", ids) is None
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_every_id_is_audited_or_explained(paper):
+    for cid, cell in _table(paper).items():
+        if cell.startswith(_REASONS):
+            reason = cell.split(":", 1)[1].strip()
+            assert reason, f"{paper}.md {cid}: 'not audited' needs a reason"
+        else:
+            assert _LISTED.findall(cell), (
+                f"{paper}.md {cid}: the last column must list claim ids in backticks or start "
+                f"with one of {_REASONS}, got {cell!r}")
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_table_lists_exactly_the_claim_modules(paper):
+    table = _table(paper)
+    claims = _claim_ids(paper)
+    orphans = {c: m for c, m in claims.items() if parent(c, set(table)) is None}
+    assert not orphans, f"claim ids with no parent id in docs/catalogue/{paper}.md: {orphans}"
+    for cid, cell in table.items():
+        listed = set(_LISTED.findall(cell))
+        audited = {c for c in claims if parent(c, set(table)) == cid}
+        assert listed == audited, (
+            f"{paper}.md {cid}: listed but no such module {sorted(listed - audited)}; "
+            f"module not listed {sorted(audited - listed)}")
+        if cell.startswith(_REASONS):
+            assert not audited, f"{paper}.md {cid} says not audited, but {audited} audit it"
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_every_id_has_its_section(paper):
+    anchors = _anchors(_catalogue(paper))
+    for m in _ROW.finditer(_catalogue(paper).read_text()):
+        assert m["anchor"] == m["id"].lower(), f"{paper}.md: row {m['id']} links #{m['anchor']}"
+        assert m["anchor"] in anchors, f"{paper}.md: no section '### {m['id']}'"
+
+
+def test_links_into_the_catalogue_resolve():
+    broken = []
+    for path in _repository_files():
+        for m in _LINK.finditer(path.read_text(errors="replace")):
+            target = CATALOGUE / m["file"]
+            if not target.is_file() or (m["anchor"] and m["anchor"] not in _anchors(target)):
+                broken.append(f"{path.relative_to(ROOT)}: {m.group(0)}")
+    assert not broken, "links to missing catalogue files or anchors:\n" + "\n".join(broken)
+
+
+def test_nothing_points_outside_the_repository():
+    hits = []
+    for path in _repository_files():
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            hits += [f"{path.relative_to(ROOT)}:{number}: {s}" for s in _OUTSIDE if s in line]
+            if CATALOGUE not in path.parents:
+                hits += [f"{path.relative_to(ROOT)}:{number}: {m.group(0)} (give its folder)"
+                         for m in _BARE.finditer(line)]
+    assert not hits, "references to a catalogue outside the repository:\n" + "\n".join(hits)

@@ -1,0 +1,282 @@
+"""``claims.md``: the audit report as people read it, rendered from the claims.json document.
+
+Layout: the run in one line; a summary per paper (verdict counts, how many match their
+``expected``, fragile claims); the findings the claims declare; a narrow table (id, verdict,
+expected, margin, short statement); one detail section per claim with its figures inline;
+modules that failed to load; the run's metadata. Every text comes from the document, which
+comes from the claims' own declarations: nothing in the report is written by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+__all__ = ["render_markdown", "fmt_margin", "margin_text", "anchor", "short", "lines_of",
+           "as_float"]
+
+STATEMENT_CHARS = 90
+"""Statements longer than this are cut (with an ellipsis) in the main table."""
+
+NOTES_CHARS = 160
+"""Notes longer than this are cut at a sentence end in a detail section; claims.json and the
+claim module hold them whole."""
+
+MEASUREMENTS_CHARS = 120
+"""The measurements line of a detail section lists as many as fit in this many characters and
+counts the rest (claims.json holds them all)."""
+
+RESIDUAL_CHARS = 300
+"""A residual longer than this is cut in a detail section (claims.json holds it whole)."""
+
+
+def as_float(value: Any) -> float | None:
+    """A number of the document: a float, ``None``, or the strings ``'inf'`` / ``'nan'``."""
+    return None if value is None else float(value)
+
+
+def fmt_margin(value: Any) -> str:
+    """A margin as a short factor: ``3.2e+03``, ``inf`` (exact agreement), ``?`` (unknown)."""
+    margin = as_float(value)
+    if margin is None or math.isnan(margin):
+        return "?"
+    return "inf" if math.isinf(margin) else f"{margin:.1e}"
+
+
+def _fmt_number(value: Any) -> str:
+    number = as_float(value)
+    return "-" if number is None else f"{number:.2e}"
+
+
+def _fmt_compact(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def anchor(claim_id: str) -> str:
+    """The link target GitHub gives the heading ``### <claim_id>``: lower case, only word
+    characters and hyphens kept."""
+    return "#" + re.sub(r"[^\w\- ]", "", claim_id.lower()).replace(" ", "-")
+
+
+def _link(claim_id: str) -> str:
+    return f"[{claim_id}]({anchor(claim_id)})"
+
+
+def short(text: str, limit: int = STATEMENT_CHARS) -> str:
+    """``text`` cut to at most ``limit`` characters, ending with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _cut_notes(text: str) -> str:
+    if len(text) <= NOTES_CHARS:
+        return text
+    # The last sentence end inside the limit, so that the kept part reads as whole sentences;
+    # else the last whole word.
+    ends = [m.end() for m in re.finditer(r"\.\s", text[:NOTES_CHARS])]
+    cut = ends[-1] if ends else text.rfind(" ", 0, NOTES_CHARS)
+    return f"{text[: cut if cut > 0 else NOTES_CHARS].rstrip()} … (continued in the module)"
+
+
+def _prose(text: str) -> str:
+    """Declared text as Markdown shows it literally: a ``*`` (as in ``Z*``, ``beta*``) would
+    otherwise pair with the next one into emphasis."""
+    return text.replace("*", "\\*")
+
+
+def _cell(text: str) -> str:
+    return _prose(text).replace("|", "\\|").replace("\n", " ")
+
+
+def lines_of(value: Any) -> list[str]:
+    """Reproduce commands as a list: ``None`` -> [], one string -> [it], a list as given."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _differs(claim: dict[str, Any]) -> str:
+    return ", **differs**" if claim["matches_expected"] is False else ""
+
+
+# -- sections ----------------------------------------------------------------------------------
+def _run_line(doc: dict[str, Any]) -> str:
+    run = doc["run"]
+    minutes, seconds = divmod(round(run["seconds"]), 60)
+    took = f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+    commit = run["git_commit"] or "unknown"
+    if len(commit) >= 40:  # the short hash reads better; the Run section has the whole one
+        commit = commit[:12] + commit[40:]
+    return (f"Profile **{run['profile']}**, seed {run['seed']}, device `{run['device']}`, "
+            f"commit `{commit}`: {len(doc['claims'])} claims in {took} "
+            f"(started {run['started']}).")
+
+
+def _summary(doc: dict[str, Any]) -> list[str]:
+    summary = doc["summary"]
+    out = ["## Summary", "",
+           "| paper | claims | HOLDS | FAILS | other | match expected | fragile |",
+           "|---|---|---|---|---|---|---|"]
+    for paper, part in summary["papers"].items():
+        verdicts = part["verdicts"]
+        other = ", ".join(f"{n} {v}" for v, n in verdicts.items() if v not in ("HOLDS", "FAILS"))
+        out.append(f"| {paper} | {part['claims']} | {verdicts.get('HOLDS', 0)} | "
+                   f"{verdicts.get('FAILS', 0)} | {other or 0} | "
+                   f"{part['matches_expected']} of {part['claims']} | {len(part['fragile'])} |")
+    claims = {c["id"]: c for c in doc["claims"]}
+    differ = [c for c in doc["claims"] if c["matches_expected"] is False]
+    out.append("")
+    if differ:
+        out.append("Differ from expected: " + ", ".join(
+            f"{_link(c['id'])} ({c['verdict']}, expected {c['expected']})" for c in differ)
+            + ".")
+    else:
+        out.append("Every verdict matches its expected one (skipped claims aside).")
+    if summary["fragile"]:
+        out.append("")
+        out.append("Fragile (margin below 10, or unknown for an exact criterion): " + ", ".join(
+            f"{_link(i)} ({fmt_margin(claims[i]['margin'])})" for i in summary["fragile"])
+            + ".")
+    return out + [""]
+
+
+def _findings(doc: dict[str, Any]) -> list[str]:
+    out = ["## Findings", ""]
+    by_paper: dict[str, list[dict[str, Any]]] = {}
+    for c in doc["claims"]:
+        if c.get("finding"):
+            by_paper.setdefault(c["paper"], []).append(c)
+    if not by_paper:
+        return out + ["No claim of this run declares a finding.", ""]
+    for paper, claims in by_paper.items():
+        out += [f"### {paper}", ""]
+        out += [f"- {_link(c['id'])} **{c['verdict']}** (margin {_margin_cell(c)}): "
+                f"{_prose(c['finding'])}" for c in claims]
+        out.append("")
+    return out
+
+
+def margin_text(claim: dict[str, Any]) -> str:
+    """A claim's margin as shown: ``-`` when no numeric check decided its verdict (nothing to
+    be near), else :func:`fmt_margin`."""
+    numeric = claim["numeric"]
+    if numeric is None or numeric["verdict"] != claim["verdict"]:
+        return "-"
+    return fmt_margin(claim["margin"])
+
+
+def _margin_cell(claim: dict[str, Any]) -> str:
+    text = margin_text(claim)
+    return f"**{text}**" if claim["fragile"] else text
+
+
+def _table(doc: dict[str, Any]) -> list[str]:
+    out = ["## Claims", "", "| id | verdict | expected | margin | statement |",
+           "|---|---|---|---|---|"]
+    for c in doc["claims"]:
+        verdict = c["verdict"] if c["matches_expected"] is not False else f"**{c['verdict']}**"
+        out.append(f"| {_link(c['id'])} | {verdict} | {c['expected']} | {_margin_cell(c)} | "
+                   f"{_cell(short(c['statement']))} |")
+    return out + [""]
+
+
+def _symbolic_lines(part: dict[str, Any]) -> list[str]:
+    line = f"- symbolic: **{part['verdict']}**"
+    if part["verdict"] == "HOLDS" and part.get("message"):
+        return [f"{line} ({part['message']})"]
+    out = [line]
+    if part.get("residual") and part["residual"] != "0":
+        out.append(f"  - residual: `{short(part['residual'], RESIDUAL_CHARS)}`")
+    if part.get("counterexample"):
+        out.append(f"  - witness: `{json.dumps(part['counterexample'])}`")
+    return out + _reproduce(part) + _message(part.get("message"))
+
+
+def _numeric_lines(claim: dict[str, Any], part: dict[str, Any]) -> list[str]:
+    worst, tolerance = _fmt_number(part.get("worst_error")), f"{part['tolerance']:g}"
+    out = [f"- numeric: **{part['verdict']}**, worst error {worst} vs tolerance {tolerance}, "
+           f"margin {_margin_cell(claim)}, {part['trials']} trials (seed {part['seed']})"]
+    if part.get("measurements"):
+        out.append("  - measurements (min .. max): " + _measurements(part["measurements"]))
+    if part.get("counterexample"):
+        out.append(f"  - counterexample: `{json.dumps(part['counterexample'])}`")
+    out += _reproduce(part)
+    return out + (_message(part.get("message")) if part["verdict"] != "HOLDS" else [])
+
+
+def _message(text: str | None) -> list[str]:
+    if not text:
+        return []
+    if "\n" not in text:
+        return [f"  - message: `{text}`"]
+    return ["", "```", text, "```", ""]  # a traceback: kept as a block
+
+
+def _measurements(table: dict[str, dict[str, Any]]) -> str:
+    items = [f"{name} {_fmt_compact(as_float(r['min']))} .. {_fmt_compact(as_float(r['max']))}"
+             for name, r in table.items()]
+    shown: list[str] = []
+    for item in items:
+        if shown and sum(len(i) + 2 for i in [*shown, item]) > MEASUREMENTS_CHARS:
+            break
+        shown.append(item)
+    rest = len(items) - len(shown)
+    return "; ".join(shown) + (f"; {rest} more in claims.json" if rest else "")
+
+
+def _reproduce(part: dict[str, Any]) -> list[str]:
+    commands = lines_of(part.get("reproduce"))
+    if not commands:
+        return []
+    return ["  - reproduce:", "", "    ```", *(f"    {c}" for c in commands), "    ```", ""]
+
+
+def _detail(claim: dict[str, Any]) -> list[str]:
+    c = claim
+    out = [f"### {c['id']}", "", f"*{_prose(c['statement'])}*", "",
+           f"**{c['verdict']}** (expected {c['expected']}{_differs(c)}) · {c['source']} · "
+           f"{c['provenance']} · `{c['module']}`", "",
+           f"Paper asserts: {_prose(c['paper_asserts'])}", ""]
+    if c["symbolic"]:
+        out += _symbolic_lines(c["symbolic"])
+    if c["numeric"]:
+        out += _numeric_lines(c, c["numeric"])
+    if c["notes"]:
+        out += ["", f"Notes: {_prose(_cut_notes(c['notes']))}"]
+    if c["figures"]:
+        out.append("")
+        if c.get("figures_from_previous_run"):
+            out += [f"*Figure from the previous run* (this run: {c['verdict']}, no new "
+                    "figure).", ""]
+        for path in c["figures"]:
+            name = path.rsplit("/", 1)[-1].removesuffix(".png")
+            out.append(f"![{name}]({path})")
+    return [*out, ""]
+
+
+def _run_section(doc: dict[str, Any]) -> list[str]:
+    run = doc["run"]
+    versions = run["versions"]
+    return ["## Run", "",
+            f"- seed {run['seed']}, profile {run['profile']}, device {run['device']}",
+            f"- git commit {run['git_commit']}, started {run['started']}, "
+            f"{run['seconds']:.1f} s",
+            "- " + ", ".join(f"{k} {versions[k]}" for k in versions),
+            f"- command: `{run['selection']}`", ""]
+
+
+def render_markdown(doc: dict[str, Any]) -> str:
+    """claims.md of a claims.json document (schema 2, with its ``summary``)."""
+    run = doc["run"]
+    out = [f"# Claims audit ({run['profile']} profile)", "", _run_line(doc), ""]
+    out += _summary(doc) + _findings(doc) + _table(doc)
+    out += ["## Details", ""]
+    for claim in doc["claims"]:
+        out += _detail(claim)
+    if doc["collection_errors"]:
+        out += ["## Claim modules that failed to load", ""]
+        for err in doc["collection_errors"]:
+            out += [f"- `{err['module']}`", "", "```", err["message"], "```", ""]
+    out += _run_section(doc)
+    return "\n".join(out)
