@@ -1,7 +1,8 @@
 """Sessions of ssl-spectral-audit.
 
 ``tests`` (what CI runs: unit tests, then a quick audit of every claim), ``verify`` (the full
-audit, writes reports/), ``bench`` (placeholder) and ``lint``. Venvs are reused; the project is
+audit; only an unselected run writes reports/), ``mutation`` (injected bugs the unit tests must
+catch), ``dev`` (a development virtualenv in .venv), ``bench`` (placeholder) and ``lint``. Venvs are reused; the project is
 reinstalled every time so a reused venv never audits stale code.
 """
 

@@ -247,7 +247,8 @@ def test_one_diverged_restart_blocks_converged(seed):
     result = fit_free(lambda Z: Z.square().sum() - 0.01 * Z.pow(4).sum(), (1,), restarts=3,
                       init_scale=8.0, seed=seed, **CPU)
     losses = result.restart_losses
-    assert math.isnan(losses[0]) and math.isnan(losses[2])
+    assert math.isnan(losses[0])
+    assert math.isnan(losses[2])
     assert 0.0 <= losses[1] < 1e-80
     assert result.best_restart == 1
     assert result.loss == losses[1]
@@ -514,7 +515,8 @@ def test_polish_to_floor_goes_past_the_target_on_a_quartic_valley():
     plain = fit_free(quartic, (2,), init=start, restarts=1, **CPU)
     floor = fit_free(quartic, (2,), init=start, restarts=1, polish_to_floor=True,
                      polish_steps=80, **CPU)
-    assert plain.converged and floor.converged
+    assert plain.converged
+    assert floor.converged
     assert plain.certificate <= 1e-10
     assert floor.polish_steps > plain.polish_steps
     assert float(floor.z.abs().max()) < 1e-3 * float(plain.z.abs().max())

@@ -8,11 +8,11 @@ import math
 
 import pytest
 
-from verify.compare import compare_reports, error_ratio, main
+from verify.compare import compare_reports, errors_agree, main
 
 
 def _doc(**claim_fields) -> dict:
-    claim = {"id": "P-C1", "verdict": "HOLDS", "tolerance": 1e-6, "margin": 1e4,
+    claim = {"id": "P-C1", "verdict": "HOLDS", "tolerance": 1e-6,
              "symbolic": {"verdict": "HOLDS", "counterexample": None},
              "numeric": {"verdict": "HOLDS", "worst_error": 1e-10, "trials": 5,
                          "counterexample": None}}
@@ -20,25 +20,30 @@ def _doc(**claim_fields) -> dict:
     return {"run": {"seed": 0, "profile": "full"}, "claims": [claim]}
 
 
-def test_error_ratio():
-    assert error_ratio(0.0, 0.0) == 1.0
-    assert error_ratio(2.0, 1.0) == error_ratio(1.0, 2.0) == 2.0
-    assert error_ratio(0.0, 1e-300) == math.inf
+def test_errors_agree():
+    assert errors_agree(0.0, 0.0, 0.0)
+    assert errors_agree(0.0, 3e-16, 1e-10)  # rounding level against an exact result
+    assert errors_agree(2.0, 2.0, 0.0)  # an exact criterion: only equal counts agree
+    assert not errors_agree(1.0, 2.0, 0.0)
+    assert not errors_agree(6.29, 9.13, 1e-10)  # a counterexample's error moving by O(1)
+    assert errors_agree(13.852970445, 13.852970444, 1e-10)
+    assert not errors_agree(9e-11, 5e-11, 1e-10)  # moves by more than the slack / 10
+    assert not errors_agree(float("nan"), 1.0, 1e-10)
 
 
 def test_identical_reports_agree():
     assert compare_reports(_doc(), _doc()) == []
 
 
-def test_rounding_level_error_move_within_the_margin_agrees():
+def test_rounding_level_error_move_agrees():
     b = _doc()
-    b["claims"][0]["numeric"]["worst_error"] = 5e-10  # ratio 5 < margin 1e4
+    b["claims"][0]["numeric"]["worst_error"] = 5e-10  # far below the tolerance 1e-6
     assert compare_reports(_doc(), b) == []
 
 
-def test_error_move_beyond_the_margin_differs():
+def test_error_move_that_crosses_the_tolerance_differs():
     b = _doc()
-    b["claims"][0]["numeric"]["worst_error"] = 2e-6  # ratio 2e4 > margin 1e4 (and a flip)
+    b["claims"][0]["numeric"]["worst_error"] = 2e-6
     [diff] = compare_reports(_doc(), b)
     assert diff.field.startswith("numeric.worst_error")
 
@@ -50,22 +55,10 @@ def test_verdict_trials_and_counterexample_must_be_identical():
     assert fields == {"verdict", "numeric.trials", "numeric.counterexample"}
 
 
-def test_without_a_margin_only_equal_errors_agree():
-    a, b = _doc(tolerance=0.0), _doc(tolerance=0.0)
-    for doc in (a, b):
-        del doc["claims"][0]["margin"]
-    b["claims"][0]["numeric"]["worst_error"] = 1.0000001e-10
-    assert len(compare_reports(a, b)) == 1
-
-
-def test_margin_from_an_older_report_and_nonfinite_strings():
-    a, b = _doc(), _doc()
-    for doc in (a, b):
-        del doc["claims"][0]["margin"]  # computed: 1e-6 / 1e-10 = 1e4
-    b["claims"][0]["numeric"]["worst_error"] = 9e-10
-    assert compare_reports(a, b) == []
+def test_nonfinite_error_strings_differ():
+    b = _doc()
     b["claims"][0]["numeric"]["worst_error"] = "nan"
-    assert len(compare_reports(a, b)) == 1
+    assert len(compare_reports(_doc(), b)) == 1
 
 
 def test_missing_claims_and_incomparable_runs():

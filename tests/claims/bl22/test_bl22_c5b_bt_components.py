@@ -33,15 +33,15 @@ claim = Claim(
           "graph with every ordered edge listed as a (Z_left, Z_right) row pair; off-diagonal "
           "weight alpha in {0.005, 0.1, 1}. Optima: 2 seeded L-BFGS restarts, then Newton "
           "polishing (the zero-loss optima are quartic in the directions leaving span P: a "
-          "certificate of 1e-8 alone leaves them ~1e-3 rad away, _rank_support.polish), then the "
-          "engine's certificate (<= 1e-8) at the polished point. Rank: numerical rank (1e-6 "
-          "s_max) of Z*. Graphs: views N'=4, V=2 and N'=3, V=3; K in c-2..c+2 (K >= 2). error = "
-          "max over K of |rank - min(K, c)|, tolerance 0. Symbolic: the edge-listing identities "
-          "(Z_left^T Z_right = Z^T G Z, column norms z^T D z), C_kk = 1 - z^T L z / z^T D z with "
-          "z^T L z a sum of squares, the K > c optimum's form (loss identity, bound, attainment; "
-          "BL22-C6b). Scope: the bound argument needs 0 < alpha <= 1 (covers the official lambda "
-          "~ 0.005). Under the codebases' BatchNorm convention (centred C) the rank drops to "
-          "min(K, c - 1): BL22-C5b-bt-official(-centred).",
+          "certificate of 1e-8 alone leaves them ~1e-3 rad away; torch_impl.fit's "
+          "polish_to_floor), then the engine's certificate (<= 1e-8) at the polished point. Rank:"
+          " numerical rank (1e-6 s_max) of Z*. Graphs: views N'=4, V=2 and N'=3, V=3; K in "
+          "c-2..c+2 (K >= 2). error = max over K of |rank - min(K, c)|, tolerance 0. Symbolic: "
+          "the edge-listing identities (Z_left^T Z_right = Z^T G Z, column norms z^T D z), C_kk ="
+          " 1 - z^T L z / z^T D z with z^T L z a sum of squares, the K > c optimum's form (loss "
+          "identity, bound, attainment; BL22-C6b). Scope: the bound argument needs 0 < alpha <= 1"
+          " (covers the official lambda ~ 0.005). Under the codebases' BatchNorm convention "
+          "(centred C) the rank drops to min(K, c - 1): BL22-C5b-bt-official(-centred).",
     finding="BarlowTwins' optimum (the paper's uncentred loss) has rank min(K, #components): the "
             "charitable reading rank(G + I) holds.",
 )

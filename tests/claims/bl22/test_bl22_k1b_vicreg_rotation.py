@@ -25,8 +25,12 @@ claim = Claim(
     paper_asserts="None of the SSL methods constrain the right-singular vectors of Z.",
     tolerance=1e-10,
     expected="FAILS",
-    notes="Formalisation as BL22-K1b-simclr (Haar-random R; error = max over K of |L(Z R) - L(Z)| "
-          "/ max(1, |L(Z)|), tolerance 1e-10). Loss: BL22's pooled VICReg, alpha = 25, beta = 1, "
+    notes="Formalisation as BL22-K1b-simclr, with R the worst case over all orthogonal R "
+          "(Haar-random starts, then L-BFGS over O(K): _rank_support.worst_rotation_change; "
+          "error = max over K of |L(Z R) - L(Z)| / max(1, |L(Z)|), tolerance 1e-10). Why the "
+          "worst case: it depends on Z only through its orbit {Z Q}, and optima reached under "
+          "two CPU kernel settings can differ by such a Q, so one random R gave errors 1.83 and "
+          "1.62 for VICReg at the same optimum. Loss: BL22's pooled VICReg, alpha = 25, beta = 1, "
           "gamma = 0.1; Z i.i.d. N(0, 1) or the certified C5c optimum; views graphs N'=4 V=2 and "
           "N'=3 V=3, K in c-2..c+1. Symbolic (the mechanism): Cov(Z M) = M^T Cov(Z) M for every "
           "M, and for Cov = diag(a, d) the rotated off-diagonal energy is (a - d)^2 sin^2(2 "
@@ -52,4 +56,4 @@ def _():
                case=st.sampled_from(rs.cases()),
                point=st.sampled_from(["random", "optimum"]))
 def _(case: str, point: str):
-    return rs.rotation_sweep("vicreg", case, rs.VICREG_GAMMA, point)
+    return rs.rotation_sweep("vicreg", case, rs.VICREG_GAMMA, point, worst=True)
