@@ -2,8 +2,9 @@
 
 ``tests`` (what CI runs: unit tests, then a quick audit of every claim), ``verify`` (the full
 audit; only an unselected run writes reports/), ``mutation`` (injected bugs the unit tests must
-catch), ``dev`` (a development virtualenv in .venv), ``bench`` (placeholder) and ``lint``. Venvs are reused; the project is
-reinstalled every time so a reused venv never audits stale code.
+catch), ``dev`` (a development virtualenv in .venv), ``bench`` (placeholder) and ``lint``.
+Venvs are reused; the project is reinstalled every time so a reused venv never audits stale
+code.
 """
 
 from __future__ import annotations

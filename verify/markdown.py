@@ -138,6 +138,20 @@ def _summary(doc: dict[str, Any]) -> list[str]:
         out.append("Fragile (margin below 10, or unknown for an exact criterion): " + ", ".join(
             f"{_link(i)} ({fmt_margin(claims[i]['margin'])})" for i in summary["fragile"])
             + ".")
+    return out + [""] + _coverage(summary.get("coverage") or {})
+
+
+def _coverage(papers: dict[str, Any]) -> list[str]:
+    """Which ids of each paper's catalogue (docs/catalogue/) the run audited."""
+    if not papers:
+        return []
+    out = ["Catalogue coverage (`docs/catalogue/<PAPER>.md`; the reasons are there):", "",
+           "| paper | catalogue ids | audited in this run | not audited, on purpose | not yet "
+           "audited | missing |", "|---|---|---|---|---|---|"]
+    for paper, part in papers.items():
+        skipped = ", ".join(part["not_audited"]) or "-"
+        out.append(f"| {paper} | {part['ids']} | {len(part['audited'])} | {skipped} | "
+                   f"{len(part['pending'])} | {', '.join(part['missing']) or '-'} |")
     return out + [""]
 
 

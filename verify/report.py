@@ -28,6 +28,7 @@ from typing import Any
 from tabulate import tabulate
 
 from verify import profiles
+from verify.catalogue import coverage
 from verify.markdown import as_float, lines_of, margin_text, render_markdown
 from verify.verdict import (
     FRAGILE_MARGIN,
@@ -55,9 +56,14 @@ __all__ = [
 
 SCHEMA = 2
 """2: ``reproduce`` is a list of commands (one per line); added ``margin``, ``fragile``,
-``finding``, ``figures_from_previous_run`` per claim and the top-level ``summary``."""
+``finding``, ``figures_from_previous_run`` per claim and the top-level ``summary`` (with the
+catalogue ``coverage`` per paper)."""
 
 _DECIDED = (Verdict.HOLDS.value, Verdict.FAILS.value)
+
+
+CATALOGUE_DIR = Path("docs") / "catalogue"
+"""Where the claim catalogues live, relative to the project root (see :mod:`verify.catalogue`)."""
 
 
 def _natural_key(claim_id: str) -> list[Any]:
@@ -212,7 +218,9 @@ def build_document(config, state) -> dict[str, Any]:
         "selection": config.getoption("claims_command")
         or shlex.join(["pytest", *config.invocation_params.args]),
     }
-    return jsonable({"schema": SCHEMA, "run": run, "summary": build_summary(claims),
+    summary = build_summary(claims)
+    summary["coverage"] = coverage(config.rootpath / CATALOGUE_DIR, [c["id"] for c in claims])
+    return jsonable({"schema": SCHEMA, "run": run, "summary": summary,
                      "claims": claims, "collection_errors": state.collection_errors})
 
 

@@ -14,15 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from verify.catalogue import NOT_AUDITED, Entry, parent, read_catalogue
+
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "docs" / "catalogue"
 PAPERS = ("BL22", "GA23")
 
-# A row of a catalogue's id table: | [ID](#anchor) | ... | audited-by cell |
-_ROW = re.compile(r"^\| \[(?P<id>[A-Z0-9]+-[A-Za-z0-9]+)\]\(#(?P<anchor>[^)]+)\) \|"
-                  r".*\| (?P<cell>[^|]+) \|$", re.MULTILINE)
-_LISTED = re.compile(r"`([A-Z0-9]+-[A-Za-z0-9-]+)`")
-_REASONS = ("not audited:", "not yet audited:")
 _CLAIM_ID = re.compile(r'^\s*id="(?P<id>[^"]+)",', re.MULTILINE)
 _LINK = re.compile(r"docs/catalogue/(?P<file>[A-Za-z0-9_]+\.md)(?:#(?P<anchor>[A-Za-z0-9_-]+))?")
 # Where the catalogues and the notes on the codebases used to live, outside the repository
@@ -49,11 +46,9 @@ def _anchors(path: Path) -> set[str]:
             if line.startswith("#")}
 
 
-def _table(paper: str) -> dict[str, str]:
-    """Catalogue id -> its 'audited by' cell, from the paper's id table."""
-    rows = {m["id"]: m["cell"].strip() for m in _ROW.finditer(_catalogue(paper).read_text())}
-    assert rows, f"docs/catalogue/{paper}.md: no id table found"
-    return rows
+def _table(paper: str) -> dict[str, Entry]:
+    """Catalogue id -> its row, from the paper's id table."""
+    return read_catalogue(_catalogue(paper))
 
 
 def _catalogue(paper: str) -> Path:
@@ -70,18 +65,6 @@ def _claim_ids(paper: str) -> dict[str, str]:
     return ids
 
 
-def parent(claim_id: str, catalogue_ids: set[str]) -> str | None:
-    """The catalogue id a claim audits: the longest one followed by '-', a lower-case letter
-    or nothing (``BL22-C2-beta`` -> ``BL22-C2``, ``BL22-K3a`` -> ``BL22-K3``)."""
-    best = None
-    for cid in catalogue_ids:
-        rest = claim_id[len(cid):]
-        if claim_id.startswith(cid) and (rest == "" or rest[0] == "-" or rest[0].islower()):
-            if best is None or len(cid) > len(best):
-                best = cid
-    return best
-
-
 def _repository_files() -> list[Path]:
     """The repository's text files, without generated or third-party trees."""
     files = []
@@ -92,50 +75,39 @@ def _repository_files() -> list[Path]:
     return files
 
 
-def test_parent_mapping():
-    ids = {"BL22-C1", "BL22-C2", "BL22-K3"}
-    assert parent("BL22-C2-beta", ids) == "BL22-C2"
-    assert parent("BL22-C1a", ids) == "BL22-C1"
-    assert parent("BL22-K3a", ids) == "BL22-K3"
-    assert parent("BL22-C2", ids) == "BL22-C2"
-    assert parent("BL22-C20", ids) is None  # a digit continues the id: no parent
-    assert parent("BL22-C5b", ids) is None
-
-
 @pytest.mark.parametrize("paper", PAPERS)
 def test_every_id_is_audited_or_explained(paper):
-    for cid, cell in _table(paper).items():
-        if cell.startswith(_REASONS):
-            reason = cell.split(":", 1)[1].strip()
-            assert reason, f"{paper}.md {cid}: 'not audited' needs a reason"
+    for cid, entry in _table(paper).items():
+        if entry.cell.startswith(NOT_AUDITED):
+            assert entry.reason, f"{paper}.md {cid}: 'not audited' needs a reason"
         else:
-            assert _LISTED.findall(cell), (
+            assert entry.listed, (
                 f"{paper}.md {cid}: the last column must list claim ids in backticks or start "
-                f"with one of {_REASONS}, got {cell!r}")
+                f"with one of {NOT_AUDITED}, got {entry.cell!r}")
 
 
 @pytest.mark.parametrize("paper", PAPERS)
 def test_table_lists_exactly_the_claim_modules(paper):
     table = _table(paper)
     claims = _claim_ids(paper)
-    orphans = {c: m for c, m in claims.items() if parent(c, set(table)) is None}
+    orphans = {c: m for c, m in claims.items() if parent(c, table) is None}
     assert not orphans, f"claim ids with no parent id in docs/catalogue/{paper}.md: {orphans}"
-    for cid, cell in table.items():
-        listed = set(_LISTED.findall(cell))
-        audited = {c for c in claims if parent(c, set(table)) == cid}
+    for cid, entry in table.items():
+        listed = set(entry.listed)
+        audited = {c for c in claims if parent(c, table) == cid}
         assert listed == audited, (
             f"{paper}.md {cid}: listed but no such module {sorted(listed - audited)}; "
             f"module not listed {sorted(audited - listed)}")
-        if cell.startswith(_REASONS):
+        if entry.reason is not None:
             assert not audited, f"{paper}.md {cid} says not audited, but {audited} audit it"
 
 
 @pytest.mark.parametrize("paper", PAPERS)
 def test_every_id_has_its_section(paper):
     anchors = _anchors(_catalogue(paper))
-    for m in _ROW.finditer(_catalogue(paper).read_text()):
-        assert m["anchor"] == m["id"].lower(), f"{paper}.md: row {m['id']} links #{m['anchor']}"
-        assert m["anchor"] in anchors, f"{paper}.md: no section '### {m['id']}'"
+    for entry in _table(paper).values():
+        assert entry.anchor == entry.id.lower(), f"{paper}.md: row {entry.id} links #{entry.anchor}"
+        assert entry.anchor in anchors, f"{paper}.md: no section '### {entry.id}'"
 
 
 def test_links_into_the_catalogue_resolve():
