@@ -223,12 +223,12 @@ def run_numeric(claim: Claim, figures_dir=None) -> tuple[CheckOutcome, list[Tria
         return _crash("numeric", exc, started, trials=len(trials),
                       worst_error=_worst(trials), counterexample=params,
                       reproduce=reproduce_commands(claim.id, params), **common), trials
-    failing_ids = {id(t) for t in failing}  # by identity: figure_data may hold tensors
     outcome = CheckOutcome(
         "numeric", Verdict.FAILS if failing else Verdict.HOLDS, 0.0,
         worst_error=_worst(trials), trials=len(trials),
         measurements=_measurements(trials),
-        margin=check_margin([t.margin for t in trials], [id(t) in failing_ids for t in trials]),
+        margin=check_margin([t.margin for t in trials],
+                            [t.error > claim.tolerance for t in trials]),
         **common,
     )
     if failing:

@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from verify.verdict import as_float
+
 __all__ = ["Difference", "compare_reports", "errors_agree", "main"]
 
 
@@ -31,11 +33,6 @@ class Difference:
 
     def __str__(self) -> str:
         return f"{self.claim}: {self.field}: {self.a!r} != {self.b!r}"
-
-
-def _number(value: Any) -> float | None:
-    # claims.json writes non-finite floats as the strings 'inf' / 'nan'.
-    return None if value is None else float(value)
 
 
 def errors_agree(a: float, b: float, tolerance: float) -> bool:
@@ -67,7 +64,7 @@ def _claim_differences(cid: str, a: dict[str, Any], b: dict[str, Any]) -> list[D
         same(f"{kind}.counterexample", x.get("counterexample"), y.get("counterexample"))
     x, y = a.get("numeric") or {}, b.get("numeric") or {}
     same("numeric.trials", x.get("trials"), y.get("trials"))
-    ex, ey = _number(x.get("worst_error")), _number(y.get("worst_error"))
+    ex, ey = as_float(x.get("worst_error")), as_float(y.get("worst_error"))
     if (ex is None) != (ey is None) or (
             ex is not None and not errors_agree(ex, ey, float(a["tolerance"]))):
         found.append(Difference(cid, "numeric.worst_error", ex, ey))

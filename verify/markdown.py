@@ -14,8 +14,9 @@ import math
 import re
 from typing import Any
 
-__all__ = ["render_markdown", "fmt_margin", "margin_text", "anchor", "short", "lines_of",
-           "as_float"]
+from verify.verdict import as_float
+
+__all__ = ["render_markdown", "fmt_margin", "margin_text", "anchor", "short", "lines_of"]
 
 STATEMENT_CHARS = 90
 """Statements longer than this are cut (with an ellipsis) in the main table."""
@@ -30,11 +31,6 @@ counts the rest (claims.json holds them all)."""
 
 RESIDUAL_CHARS = 300
 """A residual longer than this is cut in a detail section (claims.json holds it whole)."""
-
-
-def as_float(value: Any) -> float | None:
-    """A number of the document: a float, ``None``, or the strings ``'inf'`` / ``'nan'``."""
-    return None if value is None else float(value)
 
 
 def fmt_margin(value: Any) -> str:

@@ -29,11 +29,12 @@ from tabulate import tabulate
 
 from verify import profiles
 from verify.catalogue import coverage
-from verify.markdown import as_float, lines_of, margin_text, render_markdown
+from verify.markdown import lines_of, margin_text, render_markdown
 from verify.verdict import (
     FRAGILE_MARGIN,
     CheckOutcome,
     Verdict,
+    as_float,
     combine,
     is_fragile,
     jsonable,
@@ -129,6 +130,12 @@ def _symbolic_record(o: CheckOutcome) -> dict[str, Any]:
             "seconds": o.seconds}
 
 
+def _decided_by_numeric(verdict: Verdict, numeric: CheckOutcome | None) -> bool:
+    # A HOLDS or FAILS that the numeric check reached (not a symbolic FAILS over a numeric
+    # HOLDS, not a claim without a verdict).
+    return numeric is not None and verdict.value in _DECIDED and numeric.verdict is verdict
+
+
 def claim_margin(verdict: Verdict, numeric: CheckOutcome | None) -> float | None:
     """The claim's margin: its numeric check's, when that check decided the claim's verdict.
 
@@ -136,18 +143,14 @@ def claim_margin(verdict: Verdict, numeric: CheckOutcome | None) -> float | None
     symbolic FAILS over a numeric HOLDS, or no verdict at all) or when the check's margin is
     unknown.
     """
-    if numeric is None or verdict.value not in _DECIDED or numeric.verdict is not verdict:
-        return None
-    return numeric.margin
+    return numeric.margin if _decided_by_numeric(verdict, numeric) else None
 
 
 def claim_fragile(verdict: Verdict, numeric: CheckOutcome | None) -> bool:
     """Whether the claim's verdict was decided by its numeric check with a margin below
     :data:`~verify.verdict.FRAGILE_MARGIN`, or unknown (an exact criterion, tolerance 0,
     whose claim does not state how far its deciding value is from the threshold)."""
-    if numeric is None or verdict.value not in _DECIDED or numeric.verdict is not verdict:
-        return False
-    return is_fragile(numeric.margin)
+    return _decided_by_numeric(verdict, numeric) and is_fragile(numeric.margin)
 
 
 def _claim_record(decl: dict[str, Any], outcomes: dict[str, CheckOutcome]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ __all__ = [
     "combine",
     "matches_expected",
     "jsonable",
+    "as_float",
     "FRAGILE_MARGIN",
     "trial_margin",
     "check_margin",
@@ -157,6 +158,12 @@ def jsonable(value: Any) -> Any:
         return repr(value)
 
 
+def as_float(value: Any) -> float | None:
+    """A number read back from a document :func:`jsonable` wrote: a float, ``None``, or the
+    strings ``'inf'`` / ``'nan'``."""
+    return None if value is None else float(value)
+
+
 @dataclasses.dataclass
 class CheckOutcome:
     """Everything one check reports.
@@ -220,6 +227,5 @@ class CheckOutcome:
         data = json.loads(text)
         data["verdict"] = Verdict(data["verdict"])
         for key in ("worst_error", "margin"):  # jsonable wrote non-finite floats as 'inf'
-            if isinstance(data.get(key), str):
-                data[key] = float(data[key])
+            data[key] = as_float(data.get(key))
         return cls(**data)

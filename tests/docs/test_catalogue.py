@@ -24,7 +24,7 @@ _CLAIM_ID = re.compile(r'^\s*id="(?P<id>[^"]+)",', re.MULTILINE)
 _LINK = re.compile(r"docs/catalogue/(?P<file>[A-Za-z0-9_]+\.md)(?:#(?P<anchor>[A-Za-z0-9_-]+))?")
 # Where the catalogues and the notes on the codebases used to live, outside the repository
 # (written split so that this file does not match itself).
-_OUTSIDE = ("papers/BL22" + ".md", "papers/GA23" + ".md", "../" + "shared", "/work/" + "shared",
+_OUTSIDE = ("papers/BL22" + ".md", "papers/GA23" + ".md", "../" + "shared",
             "ECO" + "SYSTEM")
 # A catalogue file named without its folder: fine inside docs/catalogue only.
 _BARE = re.compile(r"(?<![\w/])(?:BL22|GA23)\.md")

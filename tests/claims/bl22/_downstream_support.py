@@ -93,6 +93,7 @@ __all__ = [
     "accuracies",
     "mean_accuracies",
     "Inequality",
+    "PROTOCOL_NOTES",
     "ARXIV",
     "NEURIPS",
     "violations",
@@ -358,6 +359,36 @@ class Inequality:
 
 
 _SSL = ("vicreg_small_gamma", "vicreg_large_gamma", "barlow_twins", "simclr")
+
+PROTOCOL_NOTES = (
+    "Protocol (pre-registered in _downstream_support.py before any accuracy was computed): C "
+    "= 3 Gaussian classes in D = 6 (means 2 e_c, nuisance std 1.5), SSL pool n = 10 per class"
+    " (low data: n = 3), test 200 per class, G = class cliques + a fraction p of cross-class "
+    "edges (aligned p = 0, misaligned p = 0.3), Z = X W with K = 3 trained to a certified "
+    "optimum for VICReg (alpha, beta) = (25, 25) with gamma = 1 (small) or 25 (large), "
+    "BarlowTwins alpha = 0.1, SimCLR = its spectral contrastive relaxation (BL22-C4-linear; "
+    "the cosine InfoNCE has no certified linear optimum), least-squares probe on [Z 1] "
+    "restricted to its numerical range (singular values above 1e-6 of the largest, the "
+    "audit's rank threshold: directions of optimiser noise are not fitted), accuracies "
+    "averaged over 3 seeds (1 in quick), margin M = 0.02. 'Preferred over' = mean accuracy "
+    "higher by >= M; 'recovers the supervised method' = within M of the same probe on [X 1]. "
+    "error = the largest violation (accuracy units), tolerance 0; margin = the deciding "
+    "violation counted in test predictions (one prediction in one seed = 1/1800, extra "
+    "margin_decades); extras: every mean accuracy (setting.method) and rank, violation_i in "
+    "the order of the version's list, and acc(BarlowTwins) - acc(small-gamma VICReg) under "
+    "misalignment. What the measurements show (every mean accuracy and rank is an extra of "
+    "the report): aligned, small-gamma VICReg and SimCLR's relaxation equal the supervised "
+    "probe (their spans contain the supervised least-squares fit: derivations "
+    "probe_recovers_supervised / clique_laplacian); large-gamma VICReg falls short because "
+    "its optimum collapses to rank 1 (at gamma = 25 BL22-C2's pair thresholds lie far above "
+    "beta = 25; extras 'aligned.rank.*' are mean ranks of H Z), BarlowTwins because its "
+    "optimum can lose a column; with low data every method's span contains the supervised "
+    "fit, so all methods tie and neither a method nor a gamma can be preferred; misaligned, "
+    "BarlowTwins is the least accurate method."
+)
+"""The notes K2-arxiv and K2-neurips share: the protocol, the error and margin, and what the
+measurements show; each module adds which of its abstract's recommendations fail."""
+
 
 ARXIV = (
     Inequality("aligned: any SSL method recovers the supervised method", ENOUGH, "recovers",
