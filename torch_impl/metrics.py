@@ -2,35 +2,62 @@
 
 Eigenvectors are defined only up to sign, and up to rotation inside a repeated eigenvalue's
 eigenspace, so claims compare column spans (principal angles, projector distances) rather
-than columns. Everything is computed in float64 on the inputs' device; rank tolerances use
-the machine epsilon of the input's own dtype, the precision its noise floor was set by.
+than columns. Everything is computed in float64 on the inputs' device; the default rank
+tolerance of :func:`numerical_rank` uses the machine epsilon of the input's own dtype, the
+precision its noise floor was set by.
+
+Spans of a possibly rank-deficient matrix (a trained optimum) are compared through its
+numerical range at an explicit relative threshold ``rtol``: :func:`rank_report` (the rank and
+how clearly it is read), :func:`rank_decades`, :func:`span_basis`, :func:`containment_angle`.
+The threshold is always the caller's: a claim declares the one its verdict rests on.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 
 from torch_impl.validation import (
+    AnyTensor,
+    Choice,
+    Dim,
+    Embedding,
+    InstanceOf,
+    Int,
     InvalidInputError,
-    check_choice,
-    check_embedding,
-    check_same_device,
-    check_same_rows,
-    check_same_shape,
-    check_scalar,
-    check_tensor,
+    OrNone,
+    SameDevice,
+    SameRows,
+    SameShape,
+    Scalar,
+    Vector,
+    validate_params,
 )
 
 __all__ = [
     "principal_angles",
+    "largest_principal_angle",
     "subspace_distance",
     "projector_distance",
     "numerical_rank",
     "effective_rank",
     "relative_error",
+    "relative_difference",
+    "relative_eigengap",
+    "RankReport",
+    "rank_report",
+    "rank_decades",
+    "span_basis",
+    "containment_angle",
 ]
+
+# Two bases of one ambient space (same N, same device).
+_PAIR = (SameRows("A", "B"),)
+_BASES = {"A": Embedding(), "B": Embedding()}
+# A relative rank threshold: rtol >= 1 would count no singular value.
+_RTOL = Scalar(low=0.0, low_inclusive=False, high=1.0)
 
 
 def _rank_from_singular_values(
@@ -59,10 +86,7 @@ def _orthonormal_basis(A: torch.Tensor, name: str) -> torch.Tensor:
     return U
 
 
-def _bases(A: object, B: object) -> tuple[torch.Tensor, torch.Tensor]:
-    A = check_embedding(A, "A")
-    B = check_embedding(B, "B")
-    check_same_rows(A, B, "A", "B")
+def _bases(A: torch.Tensor, B: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return _orthonormal_basis(A, "A"), _orthonormal_basis(B, "B")
 
 
@@ -79,6 +103,7 @@ def _angles(Qa: torch.Tensor, Qb: torch.Tensor) -> torch.Tensor:
     return torch.where(cos.square() >= 0.5, torch.arcsin(sin), torch.arccos(cos))
 
 
+@validate_params(*_PAIR, **_BASES)
 def principal_angles(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
     """Principal angles between the column spans of A and B.
 
@@ -109,7 +134,8 @@ def principal_angles(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
     return _angles(*_bases(A, B))
 
 
-def subspace_distance(A: torch.Tensor, B: torch.Tensor) -> float:
+@validate_params(*_PAIR, **_BASES)
+def largest_principal_angle(A: torch.Tensor, B: torch.Tensor) -> float:
     """Largest principal angle between the column spans of A and B, in radians.
 
     theta_max in [0, pi/2]; for spans of equal dimension, sin(theta_max) = ||P_A - P_B||_2
@@ -126,9 +152,14 @@ def subspace_distance(A: torch.Tensor, B: torch.Tensor) -> float:
     -------
     float
     """
-    return float(principal_angles(A, B)[-1])
+    return float(_angles(*_bases(A, B))[-1])
 
 
+#: The Grassmann-metric name of :func:`largest_principal_angle` (the same function).
+subspace_distance = largest_principal_angle
+
+
+@validate_params(*_PAIR, **_BASES, norm=Choice(("fro", "spectral")))
 def projector_distance(A: torch.Tensor, B: torch.Tensor, *, norm: str = "fro") -> float:
     """Distance ||P_A - P_B|| between the orthogonal projectors onto the spans of A and B.
 
@@ -150,7 +181,6 @@ def projector_distance(A: torch.Tensor, B: torch.Tensor, *, norm: str = "fro") -
     float
         In [0, sqrt(p + q)] for "fro", [0, 1] for "spectral".
     """
-    norm = check_choice(norm, "norm", ("fro", "spectral"))
     Qa, Qb = _bases(A, B)
     if norm == "fro":
         res_b = torch.linalg.matrix_norm(Qb - Qa @ (Qa.mT @ Qb))
@@ -162,6 +192,7 @@ def projector_distance(A: torch.Tensor, B: torch.Tensor, *, norm: str = "fro") -
     return math.sin(float(_angles(Qa, Qb)[-1]))
 
 
+@validate_params(A=Embedding(), rtol=OrNone(Scalar()), atol=OrNone(Scalar()))
 def numerical_rank(A: torch.Tensor, *, rtol: float | None = None, atol: float | None = None) -> int:
     """Number of singular values of A above max(atol, rtol * s_max).
 
@@ -180,14 +211,12 @@ def numerical_rank(A: torch.Tensor, *, rtol: float | None = None, atol: float | 
     int
         In [0, min(N, K)]; 0 for the zero matrix.
     """
-    A = check_embedding(A, "A")
-    atol = 0.0 if atol is None else check_scalar(atol, "atol")
-    if rtol is not None:
-        rtol = check_scalar(rtol, "rtol")
+    atol = 0.0 if atol is None else atol
     s = torch.linalg.svdvals(A.to(torch.float64))
     return _rank_from_singular_values(s, tuple(A.shape), A.dtype, rtol, atol)
 
 
+@validate_params(A=Embedding())
 def effective_rank(A: torch.Tensor) -> float:
     """Effective rank of A (Roy & Vetterli 2007): exp of the entropy of its singular values.
 
@@ -204,7 +233,6 @@ def effective_rank(A: torch.Tensor) -> float:
     -------
     float
     """
-    A = check_embedding(A, "A")
     s = torch.linalg.svdvals(A.to(torch.float64))
     total = s.sum()
     if float(total) == 0.0:
@@ -213,6 +241,13 @@ def effective_rank(A: torch.Tensor) -> float:
     return math.exp(float(-torch.special.xlogy(p, p).sum()))
 
 
+@validate_params(
+    SameShape("actual", "expected"),
+    SameDevice("actual", "expected"),
+    actual=AnyTensor(),
+    expected=AnyTensor(),
+    scale=OrNone(Scalar(low=0.0, low_inclusive=False)),
+)
 def relative_error(
     actual: torch.Tensor, expected: torch.Tensor, *, scale: float | None = None
 ) -> float:
@@ -231,13 +266,184 @@ def relative_error(
     -------
     float
     """
-    actual = check_tensor(actual, "actual")
-    expected = check_tensor(expected, "expected")
-    check_same_shape(actual, expected, "actual", "expected")
-    check_same_device(actual, expected, "actual", "expected")
     actual, expected = actual.to(torch.float64), expected.to(torch.float64)
     if scale is None:
         scale = max(float(torch.linalg.vector_norm(expected)), torch.finfo(torch.float64).tiny)
-    else:
-        scale = check_scalar(scale, "scale", low=0.0, low_inclusive=False)
     return float(torch.linalg.vector_norm(actual - expected)) / scale
+
+
+@validate_params(measured=Scalar(low=None), predicted=Scalar(low=None))
+def relative_difference(measured: float, predicted: float) -> float:
+    """|measured - predicted| / |predicted|, or |measured| when the prediction is 0.
+
+    The scalar counterpart of :func:`relative_error` for a predicted value that may vanish
+    (then the difference is absolute).
+
+    Parameters
+    ----------
+    measured, predicted : float
+        Finite real numbers.
+
+    Returns
+    -------
+    float
+    """
+    return abs(measured - predicted) / (abs(predicted) if predicted else 1.0)
+
+
+@validate_params(values=Vector(), k=Int(low=1, high=Dim("values")))
+def relative_eigengap(values: torch.Tensor, k: int) -> float:
+    """Gap at the cut after the k-th value, relative to the spectral scale.
+
+    ``|v_k - v_{k+1}| / max_i |v_i|`` (1-based), the quantity whose smallness makes a
+    k-dimensional eigenspace ill-determined; ``inf`` when k = len(values) (nothing is cut).
+
+    Parameters
+    ----------
+    values : torch.Tensor of shape (M,)
+        Eigenvalues (or singular values) in selection order; not all zero.
+    k : int
+        1 <= k <= M.
+
+    Returns
+    -------
+    float
+    """
+    if k >= values.numel():
+        return math.inf
+    scale = values.abs().max()
+    if float(scale) == 0.0:
+        raise InvalidInputError("values must not all be zero: the relative gap is undefined")
+    return float((values[k - 1] - values[k]).abs() / scale)
+
+
+@dataclass(frozen=True)
+class RankReport:
+    """Numerical rank of a matrix with the gap that makes it unambiguous.
+
+    Attributes
+    ----------
+    rank : int
+        Number of singular values above ``rtol * s_max``.
+    kept : float
+        Smallest kept s / s_max (0 when none is kept).
+    dropped : float
+        Largest dropped s / s_max (0 when none is dropped).
+    singular : tuple of float
+        Every s / s_max, descending.
+    """
+
+    rank: int
+    kept: float
+    dropped: float
+    singular: tuple[float, ...]
+
+
+@validate_params(A=Embedding(), rtol=_RTOL)
+def rank_report(A: torch.Tensor, rtol: float) -> RankReport:
+    """Numerical rank of A (N, K) at the relative threshold ``rtol``, with its margins.
+
+    Singular values s (float64, descending) are divided by s_max; the rank counts those above
+    ``rtol`` (see :class:`RankReport`).
+
+    Parameters
+    ----------
+    A : torch.Tensor of shape (N, K)
+        Not the zero matrix.
+    rtol : float
+        Relative threshold, 0 < rtol <= 1.
+
+    Returns
+    -------
+    RankReport
+    """
+    s = torch.linalg.svdvals(A.to(torch.float64))
+    if float(s[0]) == 0.0:
+        raise InvalidInputError("A must not be the zero matrix: its relative rank is undefined")
+    rel = s / s[0]
+    r = int((rel > rtol).sum())
+    return RankReport(
+        r,
+        float(rel[r - 1]) if r > 0 else 0.0,
+        float(rel[r]) if r < rel.numel() else 0.0,
+        tuple(float(v) for v in rel),
+    )
+
+
+def _log10_ratio(a: float, b: float) -> float:
+    """log10(a / b) for a, b >= 0, with log10(a / 0) = inf and log10(0 / b) = -inf."""
+    if b == 0.0:
+        return math.inf
+    return -math.inf if a == 0.0 else math.log10(a / b)
+
+
+@validate_params(report=InstanceOf(RankReport), predicted=Int(low=0), rtol=_RTOL)
+def rank_decades(report: RankReport, predicted: int, rtol: float) -> float:
+    """The rank decision's margin in decades: how far the deciding singular value sits from
+    the threshold ``rtol`` (relative to s_max), the log10 of a ratio.
+
+    * rank == predicted: min(log10(kept / rtol), log10(rtol / dropped)), the nearer of the two
+      values next to the threshold (inf on a side without one); >= 0.
+    * rank > predicted: the (predicted + 1)-th relative singular value must fall below rtol for
+      the two to agree: log10(s / rtol) > 0, how far it is from doing so.
+    * rank < predicted: the predicted-th must rise above it: log10(rtol / s); inf when it does
+      not exist (predicted > min(N, K): no threshold can make them agree).
+
+    Parameters
+    ----------
+    report : RankReport
+        From :func:`rank_report` at the same ``rtol``.
+    predicted : int
+        The predicted rank, >= 0.
+    rtol : float
+        The threshold, 0 < rtol <= 1.
+
+    Returns
+    -------
+    float
+    """
+    s, r = report.singular, report.rank
+    if r == predicted:
+        return min(
+            _log10_ratio(report.kept, rtol) if r > 0 else math.inf,
+            _log10_ratio(rtol, report.dropped),
+        )
+    if r > predicted:
+        return _log10_ratio(s[predicted], rtol)
+    return _log10_ratio(rtol, s[predicted - 1]) if predicted <= len(s) else math.inf
+
+
+@validate_params(A=Embedding(), rtol=_RTOL)
+def span_basis(A: torch.Tensor, rtol: float) -> torch.Tensor:
+    """Orthonormal basis (N, r) of the numerical range of A: its top-r left singular vectors,
+    r = ``rank_report(A, rtol).rank``; float64.
+
+    Parameters
+    ----------
+    A : torch.Tensor of shape (N, K)
+        Not the zero matrix.
+    rtol : float
+        Relative rank threshold, 0 < rtol <= 1.
+    """
+    U, _, _ = torch.linalg.svd(A.to(torch.float64), full_matrices=False)
+    return U[:, : rank_report.unchecked(A, rtol).rank]
+
+
+@validate_params(*_PAIR, **_BASES, rtol=_RTOL)
+def containment_angle(A: torch.Tensor, B: torch.Tensor, rtol: float) -> float:
+    """Largest principal angle (radians) between the numerical range of A and span(B).
+
+    ``largest_principal_angle(span_basis(A, rtol), B)``: 0 iff the smaller of the two spans
+    lies in the larger. A may be rank-deficient (its range at ``rtol`` is used); B must have
+    independent columns.
+
+    Parameters
+    ----------
+    A : torch.Tensor of shape (N, p)
+        Not the zero matrix.
+    B : torch.Tensor of shape (N, q)
+        Basis of the second subspace, same N and device.
+    rtol : float
+        Relative rank threshold for A, 0 < rtol <= 1.
+    """
+    return float(_angles(*_bases(span_basis.unchecked(A, rtol), B))[-1])

@@ -127,20 +127,6 @@ def test_rank_deficient_basis_is_rejected():
         principal_angles(A, torch.eye(5, 2, dtype=torch.float64))
 
 
-@pytest.mark.parametrize(
-    ("args", "kwargs", "error", "match"),
-    [
-        ((torch.eye(4, 2), torch.eye(3, 2)), {}, InvalidInputError, "same number of rows"),
-        ((torch.eye(4, 2), torch.eye(4, 2)), {"norm": "nuc"}, InvalidInputError, "norm must be"),
-        ((torch.eye(4, 2, dtype=torch.int64), torch.eye(4, 2)), {}, TypeError, "A must have a"),
-        ((torch.ones(4), torch.eye(4, 2)), {}, InvalidInputError, "A must be 2-D"),
-    ],
-)
-def test_projector_distance_bad_input(args, kwargs, error, match):
-    with pytest.raises(error, match=match):
-        projector_distance(*args, **kwargs)
-
-
 # --------------------------------------------------------------------------- ranks
 def _with_singular_values(s, n: int = 20, k: int = 8, seed: int = 3) -> torch.Tensor:
     rng = np.random.default_rng(seed)
@@ -159,8 +145,9 @@ def test_numerical_rank_tolerances():
     assert numerical_rank(torch.zeros(3, 2, dtype=torch.float64)) == 0
     # 1e-15 lies between eps (2.2e-16) and the default max(N, K) eps (2.2e-15): the size factor
     # decides it.
-    assert numerical_rank(torch.diag(torch.tensor([1.0, 1e-15] + [0.0] * 8,
-                                                  dtype=torch.float64))) == 1
+    assert (
+        numerical_rank(torch.diag(torch.tensor([1.0, 1e-15] + [0.0] * 8, dtype=torch.float64))) == 1
+    )
 
 
 def test_numerical_rank_uses_the_input_dtype_epsilon():
@@ -203,15 +190,98 @@ def test_relative_error_exact_cases():
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# Ranks at an explicit threshold, spans of rank-deficient matrices, relative gaps
+# ---------------------------------------------------------------------------------------------
+
+from tests.torch_impl.metrics_data import (  # noqa: E402
+    RANK_CASES,
+    old_containment_angle,
+    old_rank_report,
+    old_relative_gap,
+    old_span_basis,
+    with_singular_values,
+)
+from torch_impl.metrics import (  # noqa: E402
+    RankReport,
+    containment_angle,
+    largest_principal_angle,
+    rank_decades,
+    rank_report,
+    relative_difference,
+    relative_eigengap,
+    span_basis,
+)
+
+
+def test_largest_principal_angle_of_known_planes():
+    e = torch.eye(3, dtype=torch.float64)
+    theta = 0.3
+    tilted = torch.stack([e[0], math.cos(theta) * e[1] + math.sin(theta) * e[2]], dim=1)
+    assert largest_principal_angle(e[:, :2], tilted) == pytest.approx(theta, rel=1e-14)
+    assert largest_principal_angle(e[:, :2], e[:, :1]) == 0.0
+
+
+@pytest.mark.parametrize(("s", "rtol", "rank", "kept", "dropped"), RANK_CASES)
+def test_rank_report_known_cases(s, rtol, rank, kept, dropped):
+    report = rank_report(with_singular_values(s), rtol)
+    assert report.rank == rank
+    assert report.kept == pytest.approx(kept, rel=1e-6)
+    assert report.dropped == pytest.approx(dropped, rel=1e-6, abs=1e-15)
+    assert report.singular[0] == 1.0
+    assert len(report.singular) == len(s)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_rank_report_span_basis_and_containment_equal_support_versions(seed):
+    A = with_singular_values([3.0, 1.0, 1e-3, 1e-10], seed=seed)
+    B = with_singular_values([1.0, 1.0, 1.0], seed=seed + 10)
+    report = rank_report(A, 1e-6)
+    assert (report.rank, report.kept, report.dropped, report.singular) == old_rank_report(A, 1e-6)
+    assert torch.equal(span_basis(A, 1e-6), old_span_basis(A, 1e-6))
+    assert containment_angle(A, B, 1e-6) == old_containment_angle(A, B, 1e-6)
+
+
+def test_containment_angle_is_zero_for_a_contained_range():
+    A = with_singular_values([2.0, 1.0, 1e-12], seed=1)
+    B = torch.cat([span_basis(A, 1e-6), with_singular_values([1.0], seed=2)], dim=1)
+    assert containment_angle(A, B, 1e-6) < 1e-14
+
+
 @pytest.mark.parametrize(
-    ("args", "kwargs", "error", "match"),
+    ("report", "predicted", "expected"),
     [
-        ((torch.ones(2), torch.ones(3)), {}, InvalidInputError, "same shape"),
-        ((torch.ones(2), torch.ones(2)), {"scale": 0.0}, InvalidInputError, "scale must be > 0"),
-        ((torch.ones(2), torch.tensor([1.0, float("nan")])), {}, InvalidInputError, "expected"),
-        ((torch.ones(2, dtype=torch.int64), torch.ones(2)), {}, TypeError, "actual must have"),
+        (RankReport(2, 1e-2, 1e-10, (1.0, 1e-2, 1e-10)), 2, 4.0),  # min(4, 4) decades
+        (RankReport(2, 1e-5, 1e-10, (1.0, 1e-5, 1e-10)), 2, 1.0),  # kept is 1 decade above
+        (RankReport(3, 1e-3, 0.0, (1.0, 1e-1, 1e-3)), 2, 3.0),  # s_3 must drop 3 decades
+        (RankReport(1, 1.0, 1e-9, (1.0, 1e-9)), 2, 3.0),  # s_2 must rise 3 decades
+        (RankReport(2, 0.5, 0.0, (1.0, 0.5)), 3, math.inf),  # rank 3 impossible
     ],
 )
-def test_relative_error_bad_input(args, kwargs, error, match):
-    with pytest.raises(error, match=match):
-        relative_error(*args, **kwargs)
+def test_rank_decades(report, predicted, expected):
+    assert rank_decades(report, predicted, 1e-6) == pytest.approx(expected, rel=1e-12)
+
+
+def test_rank_report_rejects_the_zero_matrix():
+    with pytest.raises(InvalidInputError, match="A must not be the zero matrix"):
+        rank_report(torch.zeros(3, 2, dtype=torch.float64), 1e-6)
+
+
+@pytest.mark.parametrize(
+    ("measured", "predicted", "expected"),
+    [(1.5, 2.0, 0.25), (-3.0, -2.0, 0.5), (0.25, 0.0, 0.25), (0.0, 0.0, 0.0)],
+)
+def test_relative_difference(measured, predicted, expected):
+    assert relative_difference(measured, predicted) == expected
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+def test_relative_eigengap_equals_support_version(k):
+    values = torch.tensor([4.0, 3.0, 3.0, -8.0], dtype=torch.float64)
+    assert relative_eigengap(values, k) == old_relative_gap(values, k)
+    assert relative_eigengap(values, 3) == 11.0 / 8.0
+
+
+def test_relative_eigengap_rejects_a_zero_spectrum():
+    with pytest.raises(InvalidInputError, match="values must not all be zero"):
+        relative_eigengap(torch.zeros(3, dtype=torch.float64), 1)

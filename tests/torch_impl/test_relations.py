@@ -151,33 +151,188 @@ def test_validate_relation_rejects(G, match):
             validate_relation(G.to_sparse())
 
 
-def test_validate_relation_rejects_non_tensor():
-    with pytest.raises(TypeError, match="G must be a torch.Tensor"):
-        validate_relation([[0, 1], [1, 0]])
-
-
 def test_validate_relation_accepts_bool_and_int():
     G = torch.tensor([[False, True], [True, False]])
     assert validate_relation(G).dtype == torch.float64
     assert validate_relation(G.long()).dtype == torch.float64
 
 
-@pytest.mark.parametrize(("k", "match"), [(10, "k must be <= 9"), (0, "k must be >= 1")])
-def test_knn_relation_rejects_bad_k(k, match):
-    with pytest.raises(InvalidInputError, match=match):
-        knn_relation(torch.randn(10, 2, dtype=torch.float64), k)
+# ---------------------------------------------------------------------------------------------
+# Relation: validated once
+# ---------------------------------------------------------------------------------------------
+
+from tests.torch_impl.relation_builders_data import (  # noqa: E402
+    CLASS_SIZES,
+    PATH_SIZES,
+    REGULAR_CASES,
+    RING_SIZES,
+    old_class_relation,
+    old_indicators,
+    old_path_relation,
+    old_regular_relation,
+    old_ring_relation,
+)
+from torch_impl.relations import (  # noqa: E402
+    Relation,
+    as_relation,
+    class_relation,
+    component_indicators,
+    path_relation,
+    regular_relation,
+    ring_relation,
+)
+
+
+def _two_cliques_and_isolated() -> torch.Tensor:
+    """Components {0, 2, 4}, {1, 3}, {5}: labels by first occurrence are 0, 1, 0, 1, 0, 2."""
+    return labels_relation(torch.tensor([7, 3, 7, 3, 7, 9]))
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_relation_holds_the_graph_quantities(sparse):
+    G = _two_cliques_and_isolated()
+    rel = Relation.from_tensor(G.to_sparse() if sparse else G)
+    rows, cols = G.nonzero(as_tuple=True)
+    assert (rel.n, rel.shape, rel.nnz, rel.is_sparse) == (6, (6, 6), 8, sparse)
+    assert torch.equal(rel.rows, rows)
+    assert torch.equal(rel.cols, cols)
+    assert torch.equal(rel.degree, torch.tensor([2.0, 1, 2, 1, 2, 0], dtype=torch.float64))
+    assert rel.n_components == 3
+    assert rel.labels.tolist() == [0, 1, 0, 1, 0, 2]
+    assert (rel.dtype, rel.device) == (torch.float64, torch.device("cpu"))
+    assert torch.equal(rel.dense(), G)
+    assert torch.equal(rel.sparse().to_dense(), G)
+    assert rel.sparse().is_coalesced()
+    assert rel.dense() is rel.dense()  # cached
+    P = rel.indicators()
+    assert torch.equal(P, old_indicators(G))
+    assert torch.equal(P.sum(dim=0), torch.tensor([3.0, 2.0, 1.0], dtype=torch.float64))
+
+
+def test_relation_keeps_float32_and_converts_bool():
+    assert Relation.from_tensor(ring_relation(4, dtype=torch.float32)).dtype == torch.float32
+    rel = Relation.from_tensor(ring_relation(4) > 0)
+    assert rel.dtype == torch.float64
+    assert rel.degree.dtype == torch.float64
+
+
+def test_relation_is_immutable_and_passes_through_as_relation():
+    rel = as_relation(ring_relation(5))
+    assert as_relation(rel) is rel
+    with pytest.raises(AttributeError, match="immutable"):
+        rel.n = 3
+    assert "Relation(n=5, nnz=10, n_components=1" in repr(rel)
+
+
+def test_relation_to_changes_dtype_and_layout_without_revalidation():
+    rel = as_relation(_two_cliques_and_isolated())
+    assert rel.to() is rel
+    f32 = rel.to(dtype=torch.float32)
+    assert f32.dtype == torch.float32
+    assert f32.degree.dtype == torch.float32
+    assert torch.equal(f32.dense(), rel.dense().float())
+    sp = rel.to(sparse=True)
+    assert sp.is_sparse
+    assert torch.equal(laplacian(sp).to_dense(), laplacian(rel))
+    with pytest.raises(TypeError, match="floating"):
+        rel.to(dtype=torch.int64)
 
 
 @pytest.mark.parametrize(
-    ("args", "exc", "match"),
-    [((0, 2), InvalidInputError, "n_samples"), ((3, 1), InvalidInputError, "n_views"),
-     ((3.0, 2), TypeError, "n_samples")],
+    ("G", "match"),
+    [
+        (torch.tensor([[0.0, 1.0], [0.0, 0.0]]), "W must be symmetric"),
+        (torch.tensor([[1.0, 0.0], [0.0, 0.0]]), r"W\[0, 0\] = 1"),
+    ],
 )
-def test_views_relation_rejects(args, exc, match):
-    with pytest.raises(exc, match=match):
-        views_relation(*args)
+def test_as_relation_names_the_given_argument(G, match):
+    with pytest.raises(InvalidInputError, match=match):
+        as_relation(G, "W")
 
 
-def test_labels_relation_rejects_float_labels():
-    with pytest.raises(TypeError, match="labels must have an integer dtype"):
-        labels_relation(torch.tensor([0.0, 1.0]))
+@pytest.mark.parametrize(
+    "function",
+    [
+        degree,
+        laplacian,
+        positive_pairs,
+        connected_components,
+        component_indicators,
+        validate_relation,
+    ],
+)
+def test_graph_functions_agree_on_tensor_and_relation(function):
+    G = _two_cliques_and_isolated()
+    by_tensor, by_relation = function(G), function(as_relation(G))
+    if not isinstance(by_tensor, tuple):
+        by_tensor, by_relation = (by_tensor,), (by_relation,)
+    for a, b in zip(by_tensor, by_relation, strict=True):
+        assert torch.equal(a, b) if isinstance(a, torch.Tensor) else a == b
+
+
+def test_component_indicators_span_the_laplacian_null_space():
+    G = _two_cliques_and_isolated()
+    P = component_indicators(G)
+    assert P.shape == (6, 3)
+    assert torch.equal(laplacian(G) @ P, torch.zeros(6, 3, dtype=torch.float64))
+
+
+# ---------------------------------------------------------------------------------------------
+# Builders: the same bits as the claim support modules' formulas
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", RING_SIZES)
+def test_ring_relation_equals_old_formula(n):
+    G = ring_relation(n)
+    assert torch.equal(G, old_ring_relation(n))
+    assert torch.equal(degree(G), torch.full((n,), 2.0, dtype=torch.float64))
+    assert connected_components(G)[0] == 1
+
+
+@pytest.mark.parametrize("n", PATH_SIZES)
+def test_path_relation_equals_old_formula(n):
+    G = path_relation(n)
+    assert torch.equal(G, old_path_relation(n))
+    assert int(G.sum()) == 2 * (n - 1)
+
+
+@pytest.mark.parametrize("sizes", CLASS_SIZES)
+def test_class_relation_equals_old_formula(sizes):
+    G = class_relation(sizes)
+    assert torch.equal(G, old_class_relation(sizes))
+    assert connected_components(G)[0] == len(sizes)
+
+
+@pytest.mark.parametrize(("n", "deg", "seed"), REGULAR_CASES)
+def test_regular_relation_equals_old_formula(n, deg, seed):
+    G = regular_relation(n, deg, seed)
+    assert torch.equal(G, old_regular_relation(n, deg, seed))
+    validate_relation(G)
+    assert torch.equal(degree(G), torch.full((n,), float(deg), dtype=torch.float64))
+
+
+@pytest.mark.parametrize(("n", "deg"), [(7, 2), (6, 6)])
+def test_regular_relation_needs_even_n_and_smaller_degree(n, deg):
+    with pytest.raises(InvalidInputError, match="n must be even and degree < n"):
+        regular_relation(n, deg, 0)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda **kw: ring_relation(5, **kw),
+        lambda **kw: path_relation(5, **kw),
+        lambda **kw: class_relation((2, 3), **kw),
+        lambda **kw: regular_relation(6, 2, 0, **kw),
+    ],
+)
+def test_builders_dtype_and_sparse_keywords(build):
+    dense = build()
+    assert dense.dtype == torch.float64
+    assert not dense.is_sparse
+    assert build(dtype=torch.float32).dtype == torch.float32
+    sparse = build(sparse=True)
+    assert sparse.is_sparse
+    assert sparse.is_coalesced()
+    assert torch.equal(sparse.to_dense(), dense)

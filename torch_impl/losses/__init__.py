@@ -1,13 +1,25 @@
-"""SSL losses of BL22 Sec. 2 (VICReg, SimCLR, BarlowTwins), the GA23 criteria, and the reference
-codebases' conventions. Each loss matches the paper's PyTorch snippet (Sec. 2) exactly.
+"""SSL losses of BL22 Sec. 2 (VICReg, SimCLR, BarlowTwins), the spectral contrastive loss, the
+GA23 criteria, and the reference codebases' conventions. Each loss matches the paper's PyTorch
+snippet (Sec. 2) exactly.
+
+Every loss taking a relation G accepts a tensor (validated on each call) or a
+:class:`torch_impl.relations.Relation` (validated once, no O(N^2) work per call); each public
+function has ``.unchecked`` (the raw function, for optimiser loops) and ``.constraints``.
 """
 
-from torch_impl.losses.barlow_twins import barlow_twins_loss, barlow_twins_loss_from_relation
+from torch_impl.losses.barlow_twins import (
+    barlow_twins_correlation,
+    barlow_twins_loss,
+    barlow_twins_loss_from_relation,
+)
 from torch_impl.losses.conventions import (
     BARLOW_TWINS_CONVENTIONS,
     VICREG_CONVENTIONS,
     barlow_twins_loss_convention,
     branches_from_views,
+    vicreg_convention_hinge_arguments,
+    vicreg_convention_hinge_weight,
+    vicreg_convention_smooth_part,
     vicreg_loss_convention,
 )
 from torch_impl.losses.criteria import (
@@ -16,6 +28,7 @@ from torch_impl.losses.criteria import (
     sample_contrastive_criterion,
 )
 from torch_impl.losses.simclr import simclr_loss
+from torch_impl.losses.spectral_contrastive import spectral_contrastive_loss
 from torch_impl.losses.vicreg import (
     VICRegTerms,
     vicreg_hinge_arguments,
@@ -33,6 +46,8 @@ __all__ = [
     "simclr_loss",
     "barlow_twins_loss",
     "barlow_twins_loss_from_relation",
+    "barlow_twins_correlation",
+    "spectral_contrastive_loss",
     "sample_contrastive_criterion",
     "dimension_contrastive_criterion",
     "regularization_criterion",
@@ -41,4 +56,7 @@ __all__ = [
     "vicreg_loss_convention",
     "barlow_twins_loss_convention",
     "branches_from_views",
+    "vicreg_convention_hinge_arguments",
+    "vicreg_convention_smooth_part",
+    "vicreg_convention_hinge_weight",
 ]

@@ -30,31 +30,41 @@ import torch
 import torch.nn.functional as F
 
 from torch_impl.losses._matrix import off_diagonal_square_sum
-from torch_impl.relations import positive_pairs
+from torch_impl.relations import Relation, RelationMatrix
 from torch_impl.validation import (
-    check_compatible,
-    check_embedding,
-    check_same_dtype,
-    check_same_shape,
-    check_scalar,
+    Compatible,
+    Embedding,
+    SameDtype,
+    SameShape,
+    Scalar,
+    validate_params,
 )
 
-__all__ = ["barlow_twins_loss", "barlow_twins_loss_from_relation"]
+__all__ = ["barlow_twins_loss", "barlow_twins_loss_from_relation", "barlow_twins_correlation"]
+
+# eps = 0 would turn a zero column into 0 / 0 inside F.normalize.
+_EPS = Scalar(low=0.0, low_inclusive=False)
 
 
-def _check_hyperparameters(alpha: float, eps: float) -> tuple[float, float]:
-    alpha = check_scalar(alpha, "alpha")
-    # eps = 0 would turn a zero column into 0 / 0 inside F.normalize.
-    eps = check_scalar(eps, "eps", low=0.0, low_inclusive=False)
-    return alpha, eps
+def _cross_correlation(z_left: torch.Tensor, z_right: torch.Tensor, eps: float) -> torch.Tensor:
+    """The snippet's C (K, K): column-normalised ``z_left.T @ z_right``."""
+    return F.normalize(z_left, dim=0, eps=eps).T @ F.normalize(z_right, dim=0, eps=eps)
 
 
 def _loss(z_left: torch.Tensor, z_right: torch.Tensor, alpha: float, eps: float) -> torch.Tensor:
-    cross_kk = F.normalize(z_left, dim=0, eps=eps).T @ F.normalize(z_right, dim=0, eps=eps)
+    cross_kk = _cross_correlation(z_left, z_right, eps)
     on_diag = (torch.diagonal(cross_kk) - 1).square().sum()
     return on_diag + alpha * off_diagonal_square_sum(cross_kk)
 
 
+@validate_params(
+    SameShape("Z_left", "Z_right"),
+    SameDtype("Z_left", "Z_right"),
+    Z_left=Embedding(),
+    Z_right=Embedding(),
+    alpha=Scalar(),
+    eps=_EPS,
+)
 def barlow_twins_loss(
     Z_left: torch.Tensor, Z_right: torch.Tensor, *, alpha: float, eps: float = 1e-6
 ) -> torch.Tensor:
@@ -75,30 +85,27 @@ def barlow_twins_loss(
         0-d tensor ``sum_k (C_kk - 1)^2 + alpha * sum_{k != k'} C_kk'^2`` with C the (K, K)
         column-cosine cross-correlation.
     """
-    Z_left = check_embedding(Z_left, "Z_left")
-    Z_right = check_embedding(Z_right, "Z_right")
-    check_same_shape(Z_left, Z_right, "Z_left", "Z_right")
-    check_same_dtype(Z_left, Z_right, "Z_left", "Z_right")
-    alpha, eps = _check_hyperparameters(alpha, eps)
     return _loss(Z_left, Z_right, alpha, eps)
 
 
+@validate_params(Compatible("Z", "G"), Z=Embedding(), G=RelationMatrix(), alpha=Scalar(), eps=_EPS)
 def barlow_twins_loss_from_relation(
-    Z: torch.Tensor, G: torch.Tensor, *, alpha: float, eps: float = 1e-6
+    Z: torch.Tensor, G: torch.Tensor | Relation, *, alpha: float, eps: float = 1e-6
 ) -> torch.Tensor:
     """BarlowTwins loss for a general relation G (BL22 Sec. 2.4, end).
 
     Every ordered positive pair (i, j) of G becomes a row pair: ``Z_left = Z[rows]``,
-    ``Z_right = Z[cols]`` with (rows, cols) = ``positive_pairs(G)`` (the seed's
-    ``G.nonzero(as_tuple=True)``), then :func:`barlow_twins_loss`. A G without positive pairs
-    gives empty views, C = 0 and the loss K.
+    ``Z_right = Z[cols]`` with (rows, cols) = ``G.nonzero(as_tuple=True)`` (the seed's code;
+    ``Relation.rows``, ``Relation.cols``), then :func:`barlow_twins_loss`. A G without
+    positive pairs gives empty views, C = 0 and the loss K.
 
     Parameters
     ----------
     Z : torch.Tensor of shape (N, K)
         Embedding, rows are samples; floating and finite.
-    G : torch.Tensor of shape (N, N)
-        Relation matrix (symmetric, binary, zero diagonal), dense or sparse COO.
+    G : torch.Tensor of shape (N, N) or Relation
+        Relation matrix (symmetric, binary, zero diagonal), dense or sparse COO, or a validated
+        :class:`~torch_impl.relations.Relation`.
     alpha : float
         Non-negative finite weight of the off-diagonal term.
     eps : float, default=1e-6
@@ -109,8 +116,34 @@ def barlow_twins_loss_from_relation(
     torch.Tensor
         0-d tensor.
     """
-    Z = check_embedding(Z, "Z")
-    alpha, eps = _check_hyperparameters(alpha, eps)
-    rows, cols = positive_pairs(G)
-    check_compatible(Z, G)
-    return _loss(Z[rows], Z[cols], alpha, eps)
+    return _loss(Z[G.rows], Z[G.cols], alpha, eps)
+
+
+@validate_params(Compatible("Z", "G"), Z=Embedding(), G=RelationMatrix(), eps=_EPS)
+def barlow_twins_correlation(
+    Z: torch.Tensor, G: torch.Tensor | Relation, *, eps: float = 1e-6
+) -> torch.Tensor:
+    """BarlowTwins' cross-correlation C (K, K) of Z over every ordered positive pair of G.
+
+    BL22 Sec. 2.4: with (rows, cols) the nonzero entries of G in row-major order,
+    ``C = normalize(Z[rows], dim=0, eps).T @ normalize(Z[cols], dim=0, eps)``, i.e.
+    ``C_kk' = <a_k, b_k'> / (max(||a_k||, eps) max(||b_k'||, eps))`` for the columns a_k of
+    Z[rows] and b_k' of Z[cols] (not centred). :func:`barlow_twins_loss_from_relation` is
+    ``sum_k (C_kk - 1)^2 + alpha * sum_{k != k'} C_kk'^2`` of this C.
+
+    Parameters
+    ----------
+    Z : torch.Tensor of shape (N, K)
+        Embedding, rows are samples; floating and finite.
+    G : torch.Tensor of shape (N, N) or Relation
+        Relation matrix, dense or sparse COO, or a validated Relation.
+    eps : float, default=1e-6
+        Finite, > 0: floor on each column norm (the loss's default). A column of norm >= eps
+        gives the same bits for any smaller eps.
+
+    Returns
+    -------
+    torch.Tensor of shape (K, K)
+        Zero when G has no positive pair.
+    """
+    return _cross_correlation(Z[G.rows], Z[G.cols], eps)

@@ -17,13 +17,15 @@ import torch.nn.functional as F
 
 from torch_impl.losses._matrix import off_diagonal_square_sum
 from torch_impl.validation import (
-    check_choice,
-    check_divisible,
-    check_embedding,
-    check_int,
-    check_same_dtype,
-    check_same_shape,
-    check_scalar,
+    Choice,
+    Divisible,
+    Embedding,
+    Int,
+    OrNone,
+    SameDtype,
+    SameShape,
+    Scalar,
+    validate_params,
 )
 
 __all__ = [
@@ -32,6 +34,9 @@ __all__ = [
     "branches_from_views",
     "vicreg_loss_convention",
     "barlow_twins_loss_convention",
+    "vicreg_convention_hinge_arguments",
+    "vicreg_convention_smooth_part",
+    "vicreg_convention_hinge_weight",
 ]
 
 VICREG_CONVENTIONS = ("official", "lightly", "solo")
@@ -47,8 +52,19 @@ _BN_EPS = 1e-5
 _BT_DEFAULT_LAMBD = {"official": 0.0051, "solo": 5e-3}
 # solo-learn's barlow_loss_func multiplies the whole loss by scale_loss=0.025.
 _BT_SCALE = {"official": 1.0, "solo": 0.025}
+# Factor on the two branches' summed variance terms: official and lightly halve it, solo-learn
+# sums them (facebookresearch/vicreg#8).
+_VICREG_BRANCH_SCALE = {"official": 0.5, "lightly": 0.5, "solo": 1.0}
+
+# Both codebases' variance / BatchNorm statistics need N >= 2.
+_BRANCH = Embedding(min_rows=2)
+_BRANCH_CHECKS = (SameShape("z_a", "z_b"), SameDtype("z_a", "z_b"))
+_COEFF = Scalar()
+# Stacked views of a two-branch loss: 2 N' rows with N' >= 2.
+_STACKED = Embedding(min_rows=4)
 
 
+@validate_params(Divisible("Z", "n_views"), Z=Embedding(), n_views=Int(low=2))
 def branches_from_views(Z: torch.Tensor, n_views: int = 2) -> tuple[torch.Tensor, ...]:
     """Split our stacked-views embedding into its views (BL22 Sec. 2.1 layout).
 
@@ -67,25 +83,17 @@ def branches_from_views(Z: torch.Tensor, n_views: int = 2) -> tuple[torch.Tensor
     tuple of torch.Tensor, each of shape (N', K)
         The V views (views of Z, no copy); for V = 2 this is (z_a, z_b).
     """
-    Z = check_embedding(Z, "Z")
-    n_views = check_int(n_views, "n_views", low=2)
-    check_divisible(Z.shape[0], n_views, "the number of rows of Z", "n_views")
     return tuple(torch.chunk(Z, n_views, dim=0))
 
 
-def _check_branches(z_a: object, z_b: object) -> tuple[torch.Tensor, torch.Tensor]:
-    # Both codebases' variance / BatchNorm statistics need N >= 2.
-    z_a = check_embedding(z_a, "z_a", min_rows=2)
-    z_b = check_embedding(z_b, "z_b", min_rows=2)
-    check_same_shape(z_a, z_b, "z_a", "z_b")
-    check_same_dtype(z_a, z_b, "z_a", "z_b")
-    return z_a, z_b
+def _vicreg_hinge_arguments(z: torch.Tensor) -> torch.Tensor:
+    """1 - sqrt(Var_unbiased(z_d) + 1e-4), (D,), one branch."""
+    return 1 - torch.sqrt(z.var(dim=0) + _VICREG_STD_EPS)
 
 
 def _vicreg_variance(z: torch.Tensor) -> torch.Tensor:
     """mean_d relu(1 - sqrt(Var_unbiased(z_d) + 1e-4)), one branch."""
-    std_d = torch.sqrt(z.var(dim=0) + _VICREG_STD_EPS)
-    return F.relu(1 - std_d).mean()
+    return F.relu(_vicreg_hinge_arguments(z)).mean()
 
 
 def _vicreg_covariance(z: torch.Tensor) -> torch.Tensor:
@@ -96,6 +104,15 @@ def _vicreg_covariance(z: torch.Tensor) -> torch.Tensor:
     return off_diagonal_square_sum(cov_dd) / d
 
 
+@validate_params(
+    *_BRANCH_CHECKS,
+    z_a=_BRANCH,
+    z_b=_BRANCH,
+    convention=Choice(VICREG_CONVENTIONS),
+    sim_coeff=_COEFF,
+    std_coeff=_COEFF,
+    cov_coeff=_COEFF,
+)
 def vicreg_loss_convention(
     z_a: torch.Tensor,
     z_b: torch.Tensor,
@@ -135,15 +152,8 @@ def vicreg_loss_convention(
     torch.Tensor
         0-d tensor.
     """
-    convention = check_choice(convention, "convention", VICREG_CONVENTIONS)
-    sim_coeff = check_scalar(sim_coeff, "sim_coeff")
-    std_coeff = check_scalar(std_coeff, "std_coeff")
-    cov_coeff = check_scalar(cov_coeff, "cov_coeff")
-    z_a, z_b = _check_branches(z_a, z_b)
-
     invariance = F.mse_loss(z_a, z_b)
-    branch_scale = 1.0 if convention == "solo" else 0.5
-    variance = branch_scale * (_vicreg_variance(z_a) + _vicreg_variance(z_b))
+    variance = _VICREG_BRANCH_SCALE[convention] * (_vicreg_variance(z_a) + _vicreg_variance(z_b))
     covariance = _vicreg_covariance(z_a) + _vicreg_covariance(z_b)
     return sim_coeff * invariance + std_coeff * variance + cov_coeff * covariance
 
@@ -154,6 +164,13 @@ def _batch_norm(z: torch.Tensor) -> torch.Tensor:
     return centred / torch.sqrt(centred.square().mean(dim=0) + _BN_EPS)
 
 
+@validate_params(
+    *_BRANCH_CHECKS,
+    z_a=_BRANCH,
+    z_b=_BRANCH,
+    convention=Choice(BARLOW_TWINS_CONVENTIONS),
+    lambd=OrNone(_COEFF),
+)
 def barlow_twins_loss_convention(
     z_a: torch.Tensor,
     z_b: torch.Tensor,
@@ -190,10 +207,87 @@ def barlow_twins_loss_convention(
     torch.Tensor
         0-d tensor.
     """
-    convention = check_choice(convention, "convention", BARLOW_TWINS_CONVENTIONS)
-    lambd = _BT_DEFAULT_LAMBD[convention] if lambd is None else check_scalar(lambd, "lambd")
-    z_a, z_b = _check_branches(z_a, z_b)
-
+    if lambd is None:
+        lambd = _BT_DEFAULT_LAMBD[convention]
     cross_dd = _batch_norm(z_a).T @ _batch_norm(z_b) / z_a.shape[0]
     on_diag = (torch.diagonal(cross_dd) - 1).square().sum()
     return _BT_SCALE[convention] * (on_diag + lambd * off_diagonal_square_sum(cross_dd))
+
+
+# The codebases' two-branch VICReg as ``smooth(Z) + weight * sum relu(hinge_args(Z))`` on the
+# stacked views Z (2 N', K), the form in which an optimum on a hinge kink can be certified
+# (torch_impl.fit's HingeObjective).
+
+
+@validate_params(Divisible("Z", 2), Z=_STACKED)
+def vicreg_convention_hinge_arguments(Z: torch.Tensor) -> torch.Tensor:
+    """The 2K variance-hinge arguments of the codebases' VICReg on stacked views.
+
+    ``[1 - sqrt(Var(z_a) + 1e-4), 1 - sqrt(Var(z_b) + 1e-4)]`` with (z_a, z_b) =
+    :func:`branches_from_views` (Z) and Var the unbiased per-column variance; the variance term
+    of :func:`vicreg_loss_convention` is ``s / K * sum relu(args)`` (s of
+    :func:`vicreg_convention_hinge_weight`).
+
+    Parameters
+    ----------
+    Z : torch.Tensor of shape (2 N', K)
+        Stacked views (``views_relation(N', 2)`` row order), N' >= 2.
+
+    Returns
+    -------
+    torch.Tensor of shape (2K,)
+        Branch z_a's K arguments, then z_b's.
+    """
+    return torch.cat([_vicreg_hinge_arguments(z) for z in branches_from_views.unchecked(Z, 2)])
+
+
+@validate_params(
+    Divisible("Z", 2),
+    Z=_STACKED,
+    convention=Choice(VICREG_CONVENTIONS),
+    sim_coeff=_COEFF,
+    cov_coeff=_COEFF,
+)
+def vicreg_convention_smooth_part(
+    Z: torch.Tensor, convention: str, *, sim_coeff: float = 25.0, cov_coeff: float = 1.0
+) -> torch.Tensor:
+    """The smooth part of the codebases' VICReg on stacked views (0-d tensor).
+
+    ``sim_coeff * mse(z_a, z_b) + cov_coeff * (c(z_a) + c(z_b))``: exactly
+    :func:`vicreg_loss_convention` with ``std_coeff = 0``, (z_a, z_b) =
+    :func:`branches_from_views` (Z). The full loss is this plus
+    ``vicreg_convention_hinge_weight(convention, K, std_coeff) *
+    relu(vicreg_convention_hinge_arguments(Z)).sum()``.
+
+    Parameters
+    ----------
+    Z : torch.Tensor of shape (2 N', K)
+        Stacked views, N' >= 2.
+    convention : {"official", "lightly", "solo"}
+    sim_coeff, cov_coeff : float
+        Non-negative finite weights (defaults 25 / 1, as the codebases).
+    """
+    z_a, z_b = branches_from_views.unchecked(Z, 2)
+    return vicreg_loss_convention.unchecked(
+        z_a, z_b, convention=convention, sim_coeff=sim_coeff, std_coeff=0.0, cov_coeff=cov_coeff
+    )
+
+
+@validate_params(convention=Choice(VICREG_CONVENTIONS), n_components=Int(low=1), std_coeff=_COEFF)
+def vicreg_convention_hinge_weight(
+    convention: str, n_components: int, std_coeff: float = 25.0
+) -> float:
+    """Weight w of the hinge sum in the codebases' VICReg: ``w = std_coeff * s / K``.
+
+    Each branch's variance term is a mean over the K columns, and the two branches are halved
+    (s = 1/2, "official" and "lightly") or summed (s = 1, "solo").
+
+    Parameters
+    ----------
+    convention : {"official", "lightly", "solo"}
+    n_components : int
+        K >= 1, the embedding dimension.
+    std_coeff : float, default=25.0
+        Non-negative finite variance weight.
+    """
+    return std_coeff * _VICREG_BRANCH_SCALE[convention] / n_components

@@ -23,7 +23,7 @@ from __future__ import annotations
 import torch
 
 from torch_impl.losses._matrix import off_diagonal_square_sum
-from torch_impl.validation import check_bool, check_embedding
+from torch_impl.validation import Embedding, Flag, validate_params
 
 __all__ = [
     "sample_contrastive_criterion",
@@ -33,12 +33,14 @@ __all__ = [
 
 
 def _paper_orientation(K: torch.Tensor, samples_as_rows: bool) -> torch.Tensor:
-    """Validate K and return it as (M, N), columns = samples."""
-    samples_as_rows = check_bool(samples_as_rows, "samples_as_rows")
-    K = check_embedding(K, "K")
+    """K as (M, N), columns = samples."""
     return K.T if samples_as_rows else K
 
 
+_CRITERION = validate_params(K=Embedding(), samples_as_rows=Flag())
+
+
+@_CRITERION
 def sample_contrastive_criterion(K: torch.Tensor, *, samples_as_rows: bool = False) -> torch.Tensor:
     """GA23 Definition 3.2, ``L_c(K) = ||K^T K - diag(K^T K)||_F^2`` (0-d tensor).
 
@@ -57,6 +59,7 @@ def sample_contrastive_criterion(K: torch.Tensor, *, samples_as_rows: bool = Fal
     return off_diagonal_square_sum(gram_nn)
 
 
+@_CRITERION
 def dimension_contrastive_criterion(
     K: torch.Tensor, *, samples_as_rows: bool = False
 ) -> torch.Tensor:
@@ -78,6 +81,7 @@ def dimension_contrastive_criterion(
     return off_diagonal_square_sum(cov_mm)
 
 
+@_CRITERION
 def regularization_criterion(K: torch.Tensor, *, samples_as_rows: bool = False) -> torch.Tensor:
     """GA23 Eq. (9), ``L_reg(K) = sum_i ||K_{., i}||^4 - sum_j ||K_{j, .}||^4`` (0-d tensor).
 

@@ -24,13 +24,20 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from torch_impl.relations import positive_pairs
-from torch_impl.validation import check_compatible, check_embedding, check_scalar
+from torch_impl.relations import Relation, RelationMatrix
+from torch_impl.validation import Compatible, Embedding, Scalar, validate_params
 
 __all__ = ["simclr_loss"]
 
 
-def simclr_loss(Z: torch.Tensor, G: torch.Tensor, *, tau: float) -> torch.Tensor:
+# N >= 2: the denominator needs k != i. tau = 0 would divide by zero.
+@validate_params(
+    Compatible("Z", "G"),
+    Z=Embedding(min_rows=2),
+    G=RelationMatrix(),
+    tau=Scalar(low=0.0, low_inclusive=False),
+)
+def simclr_loss(Z: torch.Tensor, G: torch.Tensor | Relation, *, tau: float) -> torch.Tensor:
     """InfoNCE loss of BL22 Sec. 2.3: ``sum_{i,j} G_ij (lse_{k != i}(s_ik) - s_ij)``.
 
     ``s = normalize(Z) @ normalize(Z).T / tau`` is the (N, N) cosine-similarity Gram matrix
@@ -41,8 +48,9 @@ def simclr_loss(Z: torch.Tensor, G: torch.Tensor, *, tau: float) -> torch.Tensor
     ----------
     Z : torch.Tensor of shape (N, K)
         Embedding, rows are samples; floating, finite, N >= 2 (the denominator needs k != i).
-    G : torch.Tensor of shape (N, N)
-        Relation matrix (symmetric, binary, zero diagonal), dense or sparse COO.
+    G : torch.Tensor of shape (N, N) or Relation
+        Relation matrix (symmetric, binary, zero diagonal), dense or sparse COO, or a validated
+        :class:`~torch_impl.relations.Relation` (no O(N^2) check then).
     tau : float
         Temperature, finite and > 0.
 
@@ -52,11 +60,7 @@ def simclr_loss(Z: torch.Tensor, G: torch.Tensor, *, tau: float) -> torch.Tensor
         0-d tensor, the sum over all ordered positive pairs (no 1/N). When every row of Z is
         the same direction it equals ``nnz(G) * log(N - 1)``.
     """
-    Z = check_embedding(Z, "Z", min_rows=2)
-    tau = check_scalar(tau, "tau", low=0.0, low_inclusive=False)
-    rows, cols = positive_pairs(G)
-    check_compatible(Z, G)
-
+    rows, cols = G.rows, G.cols
     z_unit = F.normalize(Z, dim=1)
     gram_nn = z_unit @ z_unit.T / tau
     # The diagonal is masked AFTER the 1/tau scaling: -inf / tau would give an inf * 0 = NaN

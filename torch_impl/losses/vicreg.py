@@ -30,8 +30,8 @@ from typing import NamedTuple
 
 import torch
 
-from torch_impl.relations import positive_pairs
-from torch_impl.validation import check_compatible, check_embedding, check_scalar
+from torch_impl.relations import Relation, RelationMatrix
+from torch_impl.validation import Compatible, Embedding, Scalar, validate_params
 
 __all__ = [
     "VICRegTerms",
@@ -73,27 +73,27 @@ def _covariance_term(cov_kk: torch.Tensor) -> torch.Tensor:
     return 2 * torch.triu(cov_kk, diagonal=1).square().sum()
 
 
-def _invariance_term(Z: torch.Tensor, G: torch.Tensor) -> torch.Tensor:
+def _invariance_term(Z: torch.Tensor, G: Relation) -> torch.Tensor:
     # Gathering the nnz(G) positive pairs keeps a sparse G sparse: O(nnz K), never O(N^2).
-    rows, cols = positive_pairs(G)
-    check_compatible(Z, G)
-    return (Z[rows] - Z[cols]).square().sum() / Z.shape[0]
+    return (Z[G.rows] - Z[G.cols]).square().sum() / Z.shape[0]
 
 
-def _check_Z(Z: object) -> torch.Tensor:
-    # A covariance with 1/(N-1) needs N >= 2.
-    return check_embedding(Z, "Z", min_rows=2)
+# A covariance with 1/(N-1) needs N >= 2.
+_Z = Embedding(min_rows=2)
+_WEIGHT = Scalar()
 
 
-def vicreg_terms(Z: torch.Tensor, G: torch.Tensor) -> VICRegTerms:
+@validate_params(Compatible("Z", "G"), Z=_Z, G=RelationMatrix())
+def vicreg_terms(Z: torch.Tensor, G: torch.Tensor | Relation) -> VICRegTerms:
     """Unweighted variance, covariance and invariance terms of VICReg (BL22 Sec. 2.2).
 
     Parameters
     ----------
     Z : torch.Tensor of shape (N, K)
         Embedding, rows are samples; floating, finite, N >= 2.
-    G : torch.Tensor of shape (N, N)
-        Relation matrix (symmetric, binary, zero diagonal), dense or sparse COO.
+    G : torch.Tensor of shape (N, N) or Relation
+        Relation matrix (symmetric, binary, zero diagonal), dense or sparse COO; a
+        :class:`~torch_impl.relations.Relation` skips the O(N^2) validation.
 
     Returns
     -------
@@ -103,14 +103,16 @@ def vicreg_terms(Z: torch.Tensor, G: torch.Tensor) -> VICRegTerms:
         ``invariance = (1/N) sum_{(i, j): G_ij = 1} ||Z_i - Z_j||^2`` (ordered pairs),
         with C = ``torch.cov(Z.T)`` (K, K).
     """
-    Z = _check_Z(Z)
     invariance = _invariance_term(Z, G)
     cov_kk = _cov_kk(Z)
     return VICRegTerms(_variance_term(cov_kk), _covariance_term(cov_kk), invariance)
 
 
+@validate_params(
+    Compatible("Z", "G"), Z=_Z, G=RelationMatrix(), alpha=_WEIGHT, beta=_WEIGHT, gamma=_WEIGHT
+)
 def vicreg_loss(
-    Z: torch.Tensor, G: torch.Tensor, *, alpha: float, beta: float, gamma: float
+    Z: torch.Tensor, G: torch.Tensor | Relation, *, alpha: float, beta: float, gamma: float
 ) -> torch.Tensor:
     """VICReg loss of BL22 Sec. 2.2: ``alpha * variance + beta * covariance + gamma * invariance``.
 
@@ -118,8 +120,8 @@ def vicreg_loss(
     ----------
     Z : torch.Tensor of shape (N, K)
         Embedding, rows are samples; floating, finite, N >= 2.
-    G : torch.Tensor of shape (N, N)
-        Relation matrix, dense or sparse COO.
+    G : torch.Tensor of shape (N, N) or Relation
+        Relation matrix, dense or sparse COO, or a validated Relation.
     alpha, beta, gamma : float
         Non-negative finite weights of the variance, covariance and invariance terms.
 
@@ -129,13 +131,11 @@ def vicreg_loss(
         0-d tensor. See :func:`vicreg_terms` for the three terms and the module docstring for
         how this differs from the official / lightly / solo-learn VICReg.
     """
-    alpha = check_scalar(alpha, "alpha")
-    beta = check_scalar(beta, "beta")
-    gamma = check_scalar(gamma, "gamma")
-    terms = vicreg_terms(Z, G)
+    terms = vicreg_terms.unchecked(Z, G)
     return alpha * terms.variance + beta * terms.covariance + gamma * terms.invariance
 
 
+@validate_params(Z=_Z)
 def vicreg_hinge_arguments(Z: torch.Tensor) -> torch.Tensor:
     """Arguments of the K variance hinges, ``1 - sqrt(max(C_kk, 1e-6))``, shape (K,).
 
@@ -150,12 +150,12 @@ def vicreg_hinge_arguments(Z: torch.Tensor) -> torch.Tensor:
     Z : torch.Tensor of shape (N, K)
         Embedding, floating, finite, N >= 2.
     """
-    Z = _check_Z(Z)
     return 1 - torch.diag(_cov_kk(Z)).clamp(min=_VARIANCE_FLOOR).sqrt()
 
 
+@validate_params(Compatible("Z", "G"), Z=_Z, G=RelationMatrix(), beta=_WEIGHT, gamma=_WEIGHT)
 def vicreg_smooth_part(
-    Z: torch.Tensor, G: torch.Tensor, *, beta: float, gamma: float
+    Z: torch.Tensor, G: torch.Tensor | Relation, *, beta: float, gamma: float
 ) -> torch.Tensor:
     """The smooth part of VICReg, ``beta * covariance + gamma * invariance`` (0-d tensor).
 
@@ -163,13 +163,10 @@ def vicreg_smooth_part(
     ----------
     Z : torch.Tensor of shape (N, K)
         Embedding, floating, finite, N >= 2.
-    G : torch.Tensor of shape (N, N)
-        Relation matrix, dense or sparse COO.
+    G : torch.Tensor of shape (N, N) or Relation
+        Relation matrix, dense or sparse COO, or a validated Relation.
     beta, gamma : float
         Non-negative finite weights of the covariance and invariance terms.
     """
-    beta = check_scalar(beta, "beta")
-    gamma = check_scalar(gamma, "gamma")
-    Z = _check_Z(Z)
     invariance = _invariance_term(Z, G)
     return beta * _covariance_term(_cov_kk(Z)) + gamma * invariance

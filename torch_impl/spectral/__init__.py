@@ -6,7 +6,8 @@ uses, and the result types), ``_laplacian`` (Laplacian Eigenmaps, LPP: local, VI
 BarlowTwins). Conventions follow scikit-learn's ``manifold`` module: each
 eigenvector's largest-|.| entry is positive; normalised Laplacian Eigenmaps returns the
 random-walk vectors D^{-1/2} v. Every result reports whether the cut between kept and
-dropped eigenvalues is degenerate, since only an eigenspace is defined then.
+dropped eigenvalues is degenerate, since only an eigenspace is defined then. A relation G may
+be given as a tensor or as a prebuilt :class:`torch_impl.relations.Relation`.
 """
 
 from torch_impl.spectral._cca import CCAResult, cca

@@ -7,12 +7,7 @@ from dataclasses import dataclass
 import torch
 
 from torch_impl.spectral._eigen import DEFAULT_GAP_RTOL, _cholesky, _column_signs, _cut
-from torch_impl.validation import (
-    check_embedding,
-    check_n_components,
-    check_same_rows,
-    check_scalar,
-)
+from torch_impl.validation import Dim, Embedding, Int, SameRows, Scalar, validate_params
 
 __all__ = ["CCAResult", "cca"]
 
@@ -43,6 +38,14 @@ class CCAResult:
     eigengap: float
 
 
+@validate_params(
+    SameRows("X", "Y"),
+    X=Embedding(min_rows=2),
+    Y=Embedding(min_rows=2),
+    n_components=Int(low=1, high=Dim("X", "Y", axis=1)),
+    reg=Scalar(),
+    gap_rtol=Scalar(),
+)
 def cca(
     X: torch.Tensor,
     Y: torch.Tensor,
@@ -86,12 +89,7 @@ def cca(
         Different numbers of rows, negative reg, or a covariance (plus reg I) that is not
         positive definite.
     """
-    X = check_embedding(X, "X", min_rows=2)
-    Y = check_embedding(Y, "Y", min_rows=2)
-    check_same_rows(X, Y, "X", "Y")
-    k = check_n_components(n_components, min(X.shape[1], Y.shape[1]))
-    reg = check_scalar(reg, "reg")
-    gap_rtol = check_scalar(gap_rtol, "gap_rtol")
+    k = n_components
     X, Y = X.to(torch.float64), Y.to(torch.float64)
     n = X.shape[0]
     Xc, Yc = X - X.mean(dim=0), Y - Y.mean(dim=0)

@@ -11,13 +11,16 @@ from dataclasses import dataclass
 import torch
 
 from torch_impl.validation import (
+    Compatible,
+    Dim,
+    Flag,
+    Int,
     InvalidInputError,
-    check_bool,
-    check_compatible,
-    check_n_components,
-    check_same_shape,
-    check_scalar,
-    check_symmetric_matrix,
+    OrNone,
+    SameShape,
+    Scalar,
+    SymmetricMatrix,
+    validate_params,
 )
 
 __all__ = ["EigenResult", "EmbeddingResult", "generalized_eigh", "DEFAULT_GAP_RTOL"]
@@ -145,6 +148,15 @@ def _solve(
     return EigenResult(values, _flip_signs(vectors), degenerate, eigengap)
 
 
+@validate_params(
+    Compatible("A", "B"),
+    SameShape("A", "B"),
+    A=SymmetricMatrix(),
+    B=OrNone(SymmetricMatrix()),
+    n_components=OrNone(Int(low=1, high=Dim("A"))),
+    largest=Flag(),
+    gap_rtol=Scalar(),
+)
 def generalized_eigh(
     A: torch.Tensor,
     B: torch.Tensor | None = None,
@@ -188,15 +200,7 @@ def generalized_eigh(
         (including numerically singular: a Cholesky pivot^2 <= N * eps * max_i B_ii), NaN/inf
         entries, n_components outside [1, N].
     """
-    A = check_symmetric_matrix(A, "A").to(torch.float64)
-    n = A.shape[0]
-    k = n if n_components is None else check_n_components(n_components, n)
-    largest = check_bool(largest, "largest")
-    gap_rtol = check_scalar(gap_rtol, "gap_rtol")
-    C = None
-    if B is not None:
-        B = check_symmetric_matrix(B, "B")
-        check_compatible(A, B, "A", "B")
-        check_same_shape(A, B, "A", "B")
-        C = _cholesky(B.to(torch.float64), "B")
+    A = A.to(torch.float64)
+    k = A.shape[0] if n_components is None else n_components
+    C = None if B is None else _cholesky(B.to(torch.float64), "B")
     return _solve(A, C, k, largest=largest, gap_rtol=gap_rtol)

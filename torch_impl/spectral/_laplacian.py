@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from torch_impl.relations import connected_components, degree, laplacian
+from torch_impl.relations import Relation, RelationMatrix, laplacian
 from torch_impl.spectral._eigen import (
     DEFAULT_GAP_RTOL,
     EigenResult,
@@ -18,20 +18,28 @@ from torch_impl.spectral._eigen import (
     _solve,
 )
 from torch_impl.validation import (
-    check_bool,
-    check_compatible,
-    check_embedding,
-    check_n_components,
-    check_relation,
-    check_scalar,
+    Compatible,
+    Dim,
+    Embedding,
+    Flag,
+    Int,
+    Scalar,
+    validate_params,
     warn_if_disconnected,
 )
 
 __all__ = ["laplacian_eigenmaps", "locality_preserving_projections"]
 
 
+@validate_params(
+    G=RelationMatrix(),
+    n_components=Int(low=1, high=Dim("G", minus_flag="drop_first")),
+    normalized=Flag(),
+    drop_first=Flag(),
+    gap_rtol=Scalar(),
+)
 def laplacian_eigenmaps(
-    G: torch.Tensor,
+    G: torch.Tensor | Relation,
     n_components: int,
     *,
     normalized: bool = False,
@@ -48,8 +56,9 @@ def laplacian_eigenmaps(
 
     Parameters
     ----------
-    G : torch.Tensor of shape (N, N)
-        Relation matrix (binary, symmetric, zero diagonal), dense or sparse COO.
+    G : torch.Tensor of shape (N, N) or Relation
+        Relation matrix (binary, symmetric, zero diagonal), dense or sparse COO, or a validated
+        :class:`~torch_impl.relations.Relation`.
     n_components : int
         K, the embedding dimension; 1 <= K <= N - 1 with ``drop_first`` (N without).
     normalized : bool, default=False
@@ -81,29 +90,30 @@ def laplacian_eigenmaps(
     L_sym to 1, giving an isolated node the eigenvalue 1; the two differ only on graphs with
     isolated nodes (which are disconnected, hence warned about).
     """
-    G = check_relation(G)
-    normalized = check_bool(normalized, "normalized")
-    drop_first = check_bool(drop_first, "drop_first")
-    n = G.shape[0]
-    k = check_n_components(n_components, n - int(drop_first))
-    gap_rtol = check_scalar(gap_rtol, "gap_rtol")
-    G = (G.to_dense() if G.is_sparse else G).to(torch.float64)
-    n_cc, _ = connected_components(G)
-    warn_if_disconnected(n_cc, "laplacian_eigenmaps")
-    L = laplacian(G, normalized=normalized)
-    res = _solve(L, None, k + int(drop_first), largest=False, gap_rtol=gap_rtol)
+    G = G.to(dtype=torch.float64, sparse=False)
+    # stacklevel 4: past this function and the validating wrapper, to the caller.
+    warn_if_disconnected(G.n_components, "laplacian_eigenmaps", stacklevel=4)
+    L = laplacian.unchecked(G, normalized=normalized)
+    res = _solve(L, None, n_components + int(drop_first), largest=False, gap_rtol=gap_rtol)
     vectors = res.vectors[:, int(drop_first) :]
     if normalized:
-        d = degree(G)
+        d = G.degree
         scale = torch.where(d > 0, d.rsqrt(), torch.ones_like(d))
         # The D^{-1/2} scaling can move each column's largest entry: fix the signs after it.
         vectors = _flip_signs(vectors * scale[:, None])
     return EmbeddingResult(vectors, res.values[int(drop_first) :], res.degenerate, res.eigengap)
 
 
+@validate_params(
+    Compatible("X", "G"),
+    X=Embedding(),
+    G=RelationMatrix(),
+    n_components=Int(low=1, high=Dim("X", axis=1)),
+    gap_rtol=Scalar(),
+)
 def locality_preserving_projections(
     X: torch.Tensor,
-    G: torch.Tensor,
+    G: torch.Tensor | Relation,
     n_components: int,
     *,
     gap_rtol: float = DEFAULT_GAP_RTOL,
@@ -118,7 +128,7 @@ def locality_preserving_projections(
     ----------
     X : torch.Tensor of shape (N, D)
         Data, one sample a row, floating dtype.
-    G : torch.Tensor of shape (N, N)
+    G : torch.Tensor of shape (N, N) or Relation
         Relation matrix on X's N samples and device.
     n_components : int
         K, 1 <= K <= D.
@@ -137,19 +147,14 @@ def locality_preserving_projections(
         X^T D X is singular: some direction of X is carried only by isolated nodes, or X has
         collinear columns or fewer related samples than features.
     """
-    X = check_embedding(X, "X")
-    G = check_relation(G)
-    check_compatible(X, G, "X", "G")
-    k = check_n_components(n_components, X.shape[1])
-    gap_rtol = check_scalar(gap_rtol, "gap_rtol")
     X = X.to(torch.float64)
-    G = (G.to_dense() if G.is_sparse else G).to(torch.float64)
-    d = degree(G)
-    A = X.mT @ (laplacian(G) @ X)
+    G = G.to(dtype=torch.float64, sparse=False)
+    d = G.degree
+    A = X.mT @ (laplacian.unchecked(G) @ X)
     B = X.mT @ (d[:, None] * X)
     C = _cholesky(
         (B + B.mT) / 2,
         "X^T D X",
         " (X must have rank D on the samples with a positive degree in G)",
     )
-    return _solve((A + A.mT) / 2, C, k, largest=False, gap_rtol=gap_rtol)
+    return _solve((A + A.mT) / 2, C, n_components, largest=False, gap_rtol=gap_rtol)

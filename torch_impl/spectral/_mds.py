@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import torch
 
-from torch_impl.relations import connected_components, knn_relation
+from torch_impl.relations import Relation, RelationMatrix, as_relation, knn_relation
 from torch_impl.spectral._eigen import DEFAULT_GAP_RTOL, EmbeddingResult, _solve
 from torch_impl.validation import (
+    Dim,
+    Embedding,
+    Flag,
+    Int,
     InvalidInputError,
-    check_bool,
-    check_embedding,
-    check_int,
-    check_n_components,
+    Scalar,
+    SymmetricMatrix,
     check_nonnegative,
-    check_relation,
-    check_scalar,
-    check_symmetric_matrix,
+    validate_params,
 )
 
 __all__ = ["kernel_pca", "classical_mds", "geodesic_distances", "kernel_isomap"]
@@ -47,6 +47,7 @@ def _centred_embedding(K: torch.Tensor, k: int, name: str, gap_rtol: float) -> E
     return EmbeddingResult(embedding, res.values, res.degenerate, res.eigengap)
 
 
+@validate_params(K=SymmetricMatrix(), n_components=Int(low=1, high=Dim("K")), gap_rtol=Scalar())
 def kernel_pca(
     K: torch.Tensor, n_components: int, *, gap_rtol: float = DEFAULT_GAP_RTOL
 ) -> EmbeddingResult:
@@ -80,12 +81,15 @@ def kernel_pca(
         positive semi-definite on the selected directions); the message says how many
         components are available. Eigenvalues within round-off of zero are clipped to 0.
     """
-    K = check_symmetric_matrix(K, "K").to(torch.float64)
-    k = check_n_components(n_components, K.shape[0])
-    gap_rtol = check_scalar(gap_rtol, "gap_rtol")
-    return _centred_embedding(K, k, "K", gap_rtol)
+    return _centred_embedding(K.to(torch.float64), n_components, "K", gap_rtol)
 
 
+@validate_params(
+    distances=SymmetricMatrix(),
+    n_components=Int(low=1, high=Dim("distances")),
+    squared=Flag(),
+    gap_rtol=Scalar(),
+)
 def classical_mds(
     distances: torch.Tensor,
     n_components: int,
@@ -125,15 +129,14 @@ def classical_mds(
         components have a real embedding. Negative eigenvalues below the selection, which a
         non-Euclidean input typically has, do not matter and are not reported.
     """
-    D = check_symmetric_matrix(distances, "distances").to(torch.float64)
-    check_nonnegative(D, "distances")
-    squared = check_bool(squared, "squared")
-    k = check_n_components(n_components, D.shape[0])
-    gap_rtol = check_scalar(gap_rtol, "gap_rtol")
+    # A value check beyond the symmetric-matrix constraint: distances are >= 0.
+    check_nonnegative(distances, "distances")
+    D = distances.to(torch.float64)
     D2 = D if squared else D.square()
-    return _centred_embedding(-0.5 * D2, k, "distances", gap_rtol)
+    return _centred_embedding(-0.5 * D2, n_components, "distances", gap_rtol)
 
 
+@validate_params(X=Embedding(min_rows=2), n_neighbors=Int(low=1, high=Dim("X", offset=-1)))
 def geodesic_distances(X: torch.Tensor, n_neighbors: int) -> torch.Tensor:
     """Shortest-path (geodesic) distances on the symmetrised kNN graph of the rows of X.
 
@@ -159,11 +162,9 @@ def geodesic_distances(X: torch.Tensor, n_neighbors: int) -> torch.Tensor:
     InvalidInputError
         The kNN graph is disconnected: distances between its components would be infinite.
     """
-    X = check_embedding(X, "X", min_rows=2).to(torch.float64)
-    n = X.shape[0]
-    n_neighbors = check_int(n_neighbors, "n_neighbors", low=1, high=n - 1)
-    G = knn_relation(X, n_neighbors)
-    n_cc, _ = connected_components(G)
+    X = X.to(torch.float64)
+    G = knn_relation.unchecked(X, n_neighbors)
+    n_cc = as_relation(G).n_components
     if n_cc > 1:
         raise InvalidInputError(
             f"the {n_neighbors}-nearest-neighbour graph of X has {n_cc} connected components, "
@@ -175,16 +176,15 @@ def geodesic_distances(X: torch.Tensor, n_neighbors: int) -> torch.Tensor:
     return _shortest_paths(torch.where(G > 0, edge, torch.full_like(edge, float("inf"))))
 
 
-def hop_distances(G: torch.Tensor) -> torch.Tensor:
+@validate_params(G=RelationMatrix())
+def hop_distances(G: torch.Tensor | Relation) -> torch.Tensor:
     """Shortest-path hop counts of the relation graph G itself, (N, N), float64.
 
     The geodesic distances of G (every edge of length 1), whose classical MDS is kernel ISOMAP
     of G; ``inf`` between connected components (unlike :func:`geodesic_distances`, which
     builds its graph from data and requires it connected).
     """
-    G = check_relation(G)
-    dense = G.to_dense() if G.is_sparse else G
-    return _shortest_paths(torch.where(dense > 0, 1.0, float("inf")).to(torch.float64))
+    return _shortest_paths(torch.where(G.dense() > 0, 1.0, float("inf")).to(torch.float64))
 
 
 def _shortest_paths(D: torch.Tensor) -> torch.Tensor:
@@ -196,6 +196,12 @@ def _shortest_paths(D: torch.Tensor) -> torch.Tensor:
     return D
 
 
+@validate_params(
+    X=Embedding(min_rows=2),
+    n_neighbors=Int(low=1, high=Dim("X", offset=-1)),
+    n_components=Int(low=1, high=Dim("X")),
+    gap_rtol=Scalar(),
+)
 def kernel_isomap(
     X: torch.Tensor,
     n_neighbors: int,
@@ -231,6 +237,8 @@ def kernel_isomap(
         Disconnected kNN graph (see :func:`geodesic_distances`), or a negative eigenvalue among
         the top K of the geodesic kernel (see :func:`classical_mds`).
     """
-    X = check_embedding(X, "X", min_rows=2)
-    check_n_components(n_components, X.shape[0])
-    return classical_mds(geodesic_distances(X, n_neighbors), n_components, gap_rtol=gap_rtol)
+    # Checked: the constraint symmetrises the Floyd-Warshall output exactly, O(N^2) next to
+    # its O(N^3).
+    return classical_mds(
+        geodesic_distances.unchecked(X, n_neighbors), n_components, gap_rtol=gap_rtol
+    )

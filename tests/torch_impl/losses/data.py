@@ -1,5 +1,7 @@
-"""Inputs for the loss tests (test data, no test logic): random embeddings, relations, sizes,
-and the table of invalid inputs every loss must reject."""
+"""Inputs for the loss tests (test data, no test logic): random embeddings, relations, sizes.
+
+Invalid inputs are generated for every public function by tests/torch_impl/
+test_public_validation.py from the declared constraints."""
 
 from __future__ import annotations
 
@@ -62,75 +64,3 @@ def random_rotation(k: int, seed: int) -> torch.Tensor:
     """A (k, k) orthogonal matrix (QR of a Gaussian matrix)."""
     q, _ = torch.linalg.qr(torch.randn(k, k, generator=generator(seed), dtype=DTYPE))
     return q
-
-
-def _with_entry(value: float) -> torch.Tensor:
-    Z = torch.randn(4, 3, generator=generator(0), dtype=DTYPE)
-    Z[1, 2] = value
-    return Z
-
-
-# Invalid embeddings (4 rows where 2-D): (make the input, expected error type). The error must
-# name the argument, whatever it is called (Z, Z_left, K, z_a).
-BAD_EMBEDDINGS = [
-    pytest.param(lambda: [[1.0, 2.0], [3.0, 4.0]], TypeError, id="list"),
-    pytest.param(lambda: torch.ones(4, 3, dtype=torch.int64), TypeError, id="int-dtype"),
-    pytest.param(lambda: torch.ones(4, 3, dtype=torch.bool), TypeError, id="bool-dtype"),
-    pytest.param(lambda: torch.ones(4, dtype=DTYPE), ValueError, id="1-D"),
-    pytest.param(lambda: torch.ones(4, 3, 2, dtype=DTYPE), ValueError, id="3-D"),
-    pytest.param(lambda: torch.ones(0, 3, dtype=DTYPE), ValueError, id="no-rows"),
-    pytest.param(lambda: torch.ones(4, 0, dtype=DTYPE), ValueError, id="no-columns"),
-    pytest.param(lambda: _with_entry(float("nan")), ValueError, id="nan"),
-    pytest.param(lambda: _with_entry(float("inf")), ValueError, id="inf"),
-    pytest.param(lambda: _with_entry(float("-inf")), ValueError, id="-inf"),
-]
-
-
-def _asymmetric() -> torch.Tensor:
-    G = views_relation(2, 2)
-    G[0, 3] = 1
-    return G
-
-
-def _non_binary() -> torch.Tensor:
-    G = views_relation(2, 2)
-    G[0, 2] = G[2, 0] = 2
-    return G
-
-
-def _self_loop() -> torch.Tensor:
-    G = views_relation(2, 2)
-    G[1, 1] = 1
-    return G
-
-
-def _nan_relation() -> torch.Tensor:
-    G = views_relation(2, 2)
-    G[0, 1] = G[1, 0] = float("nan")
-    return G
-
-
-# Invalid relations for an embedding of N = 4 rows: (make G, expected error type).
-BAD_RELATIONS = [
-    pytest.param(lambda: [[0, 1], [1, 0]], TypeError, id="list"),
-    pytest.param(lambda: torch.zeros(4, 3, dtype=DTYPE), ValueError, id="not-square"),
-    pytest.param(lambda: torch.zeros(4, 4, 4, dtype=DTYPE), ValueError, id="3-D"),
-    pytest.param(_asymmetric, ValueError, id="asymmetric"),
-    pytest.param(_non_binary, ValueError, id="non-binary"),
-    pytest.param(_self_loop, ValueError, id="self-loop"),
-    pytest.param(_nan_relation, ValueError, id="nan"),
-    pytest.param(lambda: views_relation(3, 2), ValueError, id="size-mismatch"),
-    pytest.param(lambda: views_relation(3, 2, sparse=True), ValueError, id="sparse-size-mismatch"),
-]
-
-# Invalid non-negative hyperparameters: (value, expected error type).
-BAD_HYPERPARAMETERS = [
-    pytest.param(-1.0, ValueError, id="negative"),
-    pytest.param(float("nan"), ValueError, id="nan"),
-    pytest.param(float("inf"), ValueError, id="inf"),
-    pytest.param("1", TypeError, id="string"),
-    pytest.param(None, TypeError, id="none"),
-]
-
-# Invalid strictly positive hyperparameters (tau, eps): the above plus zero.
-BAD_POSITIVE_HYPERPARAMETERS = [*BAD_HYPERPARAMETERS, pytest.param(0.0, ValueError, id="zero")]

@@ -9,9 +9,6 @@ from hypothesis import strategies as st
 from torch.testing import assert_close
 
 from tests.torch_impl.losses.data import (
-    BAD_EMBEDDINGS,
-    BAD_HYPERPARAMETERS,
-    BAD_RELATIONS,
     NAIVE_SIZES,
     RELATION_KINDS,
     SEED_SIZES,
@@ -155,54 +152,3 @@ def test_gradcheck():
 def test_float32_input_keeps_dtype():
     Z, G = random_embedding(8, 3, seed=11).float(), views_relation(4, 2)
     assert vicreg_loss(Z, G, **WEIGHTS).dtype == torch.float32
-
-
-# Invalid inputs: each must raise an error that names the argument.
-
-
-@pytest.mark.parametrize(("make", "error"), BAD_EMBEDDINGS)
-@pytest.mark.parametrize("function", [vicreg_terms, vicreg_hinge_arguments])
-def test_rejects_bad_embedding(function, make, error):
-    args = (make(), views_relation(2, 2))[: 2 if function is vicreg_terms else 1]
-    with pytest.raises(error, match=r"^Z must"):
-        function(*args)
-
-
-def test_rejects_bad_embedding_in_loss_and_smooth_part():
-    Z = torch.ones(4, dtype=torch.float64)
-    with pytest.raises(ValueError, match=r"^Z must"):
-        vicreg_loss(Z, views_relation(2, 2), **WEIGHTS)
-    with pytest.raises(ValueError, match=r"^Z must"):
-        vicreg_smooth_part(Z, views_relation(2, 2), beta=1.0, gamma=1.0)
-
-
-def test_rejects_single_sample():
-    # The 1/(N-1) covariance needs N >= 2.
-    with pytest.raises(ValueError, match=r"^Z must have at least 2 rows"):
-        vicreg_loss(random_embedding(1, 3, seed=0), torch.zeros(1, 1), **WEIGHTS)
-    with pytest.raises(ValueError, match=r"^Z must have at least 2 rows"):
-        vicreg_hinge_arguments(random_embedding(1, 3, seed=0))
-
-
-@pytest.mark.parametrize(("make", "error"), BAD_RELATIONS)
-@pytest.mark.parametrize("function", [vicreg_terms, vicreg_loss, vicreg_smooth_part])
-def test_rejects_bad_relation(function, make, error):
-    kwargs = {
-        "vicreg_terms": {},
-        "vicreg_loss": WEIGHTS,
-        "vicreg_smooth_part": {"beta": 1.0, "gamma": 1.0},
-    }[function.__name__]
-    with pytest.raises(error, match=r"^G must"):
-        function(random_embedding(4, 3, seed=0), make(), **kwargs)
-
-
-@pytest.mark.parametrize(("value", "error"), BAD_HYPERPARAMETERS)
-@pytest.mark.parametrize("name", ["alpha", "beta", "gamma"])
-def test_rejects_bad_weight(name, value, error):
-    Z, G = random_embedding(4, 3, seed=0), views_relation(2, 2)
-    with pytest.raises(error, match=rf"^{name} must"):
-        vicreg_loss(Z, G, **{**WEIGHTS, name: value})
-    if name != "alpha":
-        smooth = {"beta": 1.0, "gamma": 1.0, name: value}
-        with pytest.raises(error, match=rf"^{name} must"):
-            vicreg_smooth_part(Z, G, **smooth)
