@@ -9,6 +9,7 @@ residual that is neither proved nor refuted is UNDECIDED.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import traceback
 from collections.abc import Iterable
@@ -122,34 +123,66 @@ def _worst(trials: Iterable[Trial]) -> float | None:
     return max((t.error for t in trials), default=None)
 
 
-def run_numeric(claim: Claim, figures_dir=None) -> tuple[CheckOutcome, list[Trial]]:
-    """Run the numeric check under the active profile and seed.
+@dataclasses.dataclass
+class _Sampled:
+    """What sampling a numeric check produced, before it becomes a :class:`CheckOutcome`.
 
-    A trial whose function raises, or returns an invalid measurement (negative or non-finite
-    error, bad margin: :class:`verify.claim.InvalidMeasurement`), makes the check ERROR (or
-    NOT_CONVERGED), with that trial's parameters as the counterexample and the commands that
-    replay it. A crash while shrinking a known failure only rejects that candidate; an invalid
-    measurement never does: the check is broken.
-
-    Parameters
+    Attributes
     ----------
-    claim : Claim
-    figures_dir : pathlib.Path, optional
-        Where to save the claim's figures (none drawn when ``None``).
-
-    Returns
-    -------
-    outcome : CheckOutcome
     trials : list of Trial
-        Every evaluated trial, in order (shrinking replays included), each with its margin.
+        Every evaluated trial, in order.
+    counterexample : Trial or None
+        The failing trial to report: hypothesis's shrunk one, or a grid's first failing point.
+    stop : (exception, params) or None
+        The exception a trial raised (crash, NotConverged, skip, invalid measurement) that
+        ended the sampling, with that trial's parameters.
+    broken : Exception or None
+        Hypothesis itself complained (flaky failure, unsatisfiable strategies...).
     """
-    from verify.figures import draw_figures
 
+    trials: list[Trial] = dataclasses.field(default_factory=list)
+    counterexample: Trial | None = None
+    stop: tuple[BaseException, dict[str, Any]] | None = None
+    broken: Exception | None = None
+
+
+def _evaluate(claim: Claim, params: dict[str, Any]) -> Trial:
+    """Run one trial: the only place a numeric check's function is called by the audit.
+
+    Raises whatever the function raises, and :class:`InvalidMeasurement` for an invalid
+    measurement; the caller decides what that means.
+    """
+    measurement = Measurement.coerce(claim.numeric_check.fn(**params))
+    margin = trial_margin(measurement.error, claim.tolerance, measurement.margin)
+    return Trial(dict(params), measurement, margin)
+
+
+def _is_failure(claim: Claim, record: Trial) -> bool:
+    return not record.error <= claim.tolerance
+
+
+def _sample_grid(claim: Claim) -> _Sampled:
+    """Every point of the declared grid once, in order; the first failing point is the
+    counterexample (no shrinking). The first exception stops the sampling: the remaining
+    points could not all be judged."""
+    sampled = _Sampled()
+    for params in claim.numeric_check.grid:
+        try:
+            record = _evaluate(claim, params)
+        except (Exception, pytest.skip.Exception) as exc:
+            sampled.stop = (exc, params)
+            break
+        sampled.trials.append(record)
+        if sampled.counterexample is None and _is_failure(claim, record):
+            sampled.counterexample = record
+    return sampled
+
+
+def _sample_hypothesis(claim: Claim, check_seed: int) -> _Sampled:
+    """Hypothesis's draws (the profile's count, or the claim's), shrinking a failure within
+    :data:`SHRINK_TRIALS` new trials."""
     check = claim.numeric_check
-    profile = profiles.profile()
-    trial_count = (check.trials or {}).get(profile)
-    check_seed = profiles.check_seed(claim.id)
-    trials: list[Trial] = []
+    sampled = _Sampled()
     failing: list[Trial] = []
     # The first exception a trial raises (crash, NotConverged, skip) before any failure, with
     # the trial's parameters: hypothesis would shrink it like a failure, which costs many more
@@ -180,7 +213,7 @@ def run_numeric(claim: Claim, figures_dir=None) -> tuple[CheckOutcome, list[Tria
         if failing:
             shrink_budget[0] -= 1
         try:
-            measurement = Measurement.coerce(check.fn(**params))
+            record = _evaluate(claim, params)
         except (Exception, pytest.skip.Exception) as exc:
             seen[key] = False
             # A crash while shrinking only rejects that candidate; a broken measurement is
@@ -188,56 +221,92 @@ def run_numeric(claim: Claim, figures_dir=None) -> tuple[CheckOutcome, list[Tria
             if not failing or isinstance(exc, InvalidMeasurement):
                 stop.append((exc, dict(params)))
             return
-        bad = not measurement.error <= claim.tolerance
-        margin = trial_margin(measurement.error, claim.tolerance, measurement.margin)
-        record = Trial(dict(params), measurement, margin)
-        trials.append(record)
+        bad = _is_failure(claim, record)
+        sampled.trials.append(record)
         measured[key] = record
         seen[key] = bad
         if bad:
             failing.append(record)
             _reject(record)
 
+    trial_count = (check.trials or {}).get(profiles.profile())
     test = hypothesis_seed(check_seed)(
-        profiles.hypothesis_settings(profile, trial_count)(given(**check.strategies)(trial))
+        profiles.hypothesis_settings(None, trial_count)(given(**check.strategies)(trial))
     )
-    started = time.perf_counter()
-    common = {"tolerance": claim.tolerance, "seed": check_seed}
     try:
         with profiles.isolated_draws():
             test()
     except _ToleranceExceeded:
         pass
     except Exception as exc:
-        # Hypothesis itself complained (flaky failure, unsatisfiable strategies...).
-        outcome = _crash("numeric", exc, started, trials=len(trials),
-                         worst_error=_worst(trials), **common,
-                         reproduce=reproduce_commands(claim.id))
-        return outcome, trials
-    if stop:
-        exc, params = stop[0]
-        if isinstance(exc, pytest.skip.Exception):
-            outcome = CheckOutcome("numeric", Verdict.SKIPPED, time.perf_counter() - started,
-                                   message=str(exc.msg), trials=len(trials), **common)
-            return outcome, trials
-        return _crash("numeric", exc, started, trials=len(trials),
-                      worst_error=_worst(trials), counterexample=params,
-                      reproduce=reproduce_commands(claim.id, params), **common), trials
-    outcome = CheckOutcome(
-        "numeric", Verdict.FAILS if failing else Verdict.HOLDS, 0.0,
-        worst_error=_worst(trials), trials=len(trials),
-        measurements=_measurements(trials),
-        margin=check_margin([t.margin for t in trials],
-                            [t.error > claim.tolerance for t in trials]),
-        **common,
-    )
+        sampled.broken = exc
+    sampled.stop = stop[0] if stop else None
     if failing:
         # Hypothesis ends by replaying the smallest failing example it found.
-        shrunk = measured[replayed[-1]] if replayed else failing[-1]
-        outcome.counterexample = dict(shrunk.params)
-        outcome.message = (f"error {shrunk.error:.3e} > tolerance {claim.tolerance:.1e} at "
-                           f"{_call(shrunk.params)}")
-        outcome.reproduce = reproduce_commands(claim.id, shrunk.params)
+        sampled.counterexample = measured[replayed[-1]] if replayed else failing[-1]
+    return sampled
+
+
+def run_numeric(claim: Claim, figures_dir=None) -> tuple[CheckOutcome, list[Trial]]:
+    """Run the numeric check under the active profile and seed.
+
+    A declared grid is evaluated point by point, each point once, in order (its first failing
+    point is the counterexample); otherwise hypothesis draws the trials and shrinks a failure.
+    Either way a trial whose function raises, or returns an invalid measurement (negative or
+    non-finite error, bad margin: :class:`verify.claim.InvalidMeasurement`), makes the check
+    ERROR (or NOT_CONVERGED, or SKIPPED for ``pytest.skip``), with that trial's parameters as
+    the counterexample and the commands that replay it. A crash while hypothesis shrinks a
+    known failure only rejects that candidate; an invalid measurement never does: the check is
+    broken.
+
+    Parameters
+    ----------
+    claim : Claim
+    figures_dir : pathlib.Path, optional
+        Where to save the claim's figures (none drawn when ``None``).
+
+    Returns
+    -------
+    outcome : CheckOutcome
+    trials : list of Trial
+        Every evaluated trial, in order (shrinking replays included), each with its margin.
+    """
+    from verify.figures import draw_figures
+
+    on_grid = claim.numeric_check.grid is not None
+    check_seed = None if on_grid else profiles.check_seed(claim.id)
+    started = time.perf_counter()
+    sampled = _sample_grid(claim) if on_grid else _sample_hypothesis(claim, check_seed)
+    trials = sampled.trials
+    common = {"tolerance": claim.tolerance, "seed": check_seed,
+              "sampling": "grid" if on_grid else "hypothesis", "trials": len(trials)}
+    if sampled.broken is not None:
+        return _crash("numeric", sampled.broken, started, worst_error=_worst(trials),
+                      reproduce=reproduce_commands(claim.id), **common), trials
+    if sampled.stop is not None:
+        exc, params = sampled.stop
+        if isinstance(exc, pytest.skip.Exception):
+            outcome = CheckOutcome("numeric", Verdict.SKIPPED, time.perf_counter() - started,
+                                   message=str(exc.msg), **common)
+            return outcome, trials
+        return _crash("numeric", exc, started, worst_error=_worst(trials),
+                      counterexample=params, reproduce=reproduce_commands(claim.id, params),
+                      **common), trials
+    failed = sampled.counterexample
+    outcome = CheckOutcome(
+        "numeric", Verdict.FAILS if failed else Verdict.HOLDS, 0.0,
+        worst_error=_worst(trials),
+        measurements=_measurements(trials),
+        margin=check_margin([t.margin for t in trials],
+                            [_is_failure(claim, t) for t in trials]),
+        **common,
+    )
+    if failed:
+        where = " (the first failing grid point)" if on_grid else ""
+        outcome.counterexample = dict(failed.params)
+        outcome.message = (f"error {failed.error:.3e} > tolerance {claim.tolerance:.1e} at "
+                           f"{_call(failed.params)}{where}")
+        outcome.reproduce = reproduce_commands(claim.id, failed.params)
     if figures_dir is not None and trials:
         try:
             outcome.figures = draw_figures(claim, trials, figures_dir)

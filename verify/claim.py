@@ -3,8 +3,12 @@
 A claim module (``tests/claims/<paper>/test_*.py``) creates one ``Claim`` and decorates its
 checks with :meth:`Claim.symbolic`, :meth:`Claim.numeric` and optionally :meth:`Claim.figure`.
 The pytest plugin (:mod:`verify.plugin`) finds the ``Claim`` object and turns it into items.
-Every problem with a declaration raises :class:`ClaimDeclarationError` naming the module and
-the field, at import time, so a malformed claim shows up as a collection error.
+Besides the claim itself, a declaration states what its numeric error measures and in which
+unit (``measures``, ``unit``), the settings that decide its verdict (``settings``), its tags
+(``tags``, from :data:`verify.tags.TAGS`) and, for a claim expected to fail, the claim that
+states where it holds (``holds_where``). Every problem with a declaration raises
+:class:`ClaimDeclarationError` naming the module and the field, at import time, so a malformed
+claim shows up as a collection error.
 """
 
 from __future__ import annotations
@@ -12,25 +16,42 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import math
+import numbers
 import os
 import re
 import sys
+import types
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
+import numpy as np
 from hypothesis.strategies import SearchStrategy
 
+from verify.grid import Grid, GridError, as_grid
 from verify.profiles import PROFILES
+from verify.tags import CHECKED, TAGS
 from verify.verdict import Verdict
 
 __all__ = ["Claim", "ClaimDeclarationError", "InvalidMeasurement", "Measurement", "Trial",
-           "PROVENANCES"]
+           "PROVENANCES", "REQUIRE_MEASURES", "UNIT_CHARS"]
 
 PROVENANCES = ("TEXT", "SECONDARY", "DERIVED")
 """Provenance labels, see ``docs/catalogue/BL22.md#sources-and-provenance-labels``."""
 
 _ID = re.compile(r"^[A-Z][A-Z0-9]*-[A-Za-z0-9][A-Za-z0-9.\-]*$")
 _REQUIRED = ("id", "paper", "source", "statement", "provenance", "paper_asserts", "tolerance")
+_OPTIONAL = ("expected", "notes", "finding", "measures", "unit", "settings", "tags",
+             "holds_where")
+_SETTING_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+
+REQUIRE_MEASURES = False
+"""Whether a claim with a numeric check must declare ``measures`` and ``unit``
+(:meth:`Claim.validate_complete`). False while the claim modules are migrated to the fields;
+set it True once every module declares them."""
+
+UNIT_CHARS = 16
+"""A unit is short (``rad``, ``relative``, ``decades``): at most this many characters, one
+line."""
 
 
 class ClaimDeclarationError(ValueError):
@@ -141,11 +162,13 @@ class Trial:
 
 @dataclasses.dataclass
 class NumericCheck:
-    """A numeric check: the trial function, its hypothesis strategies and trial counts."""
+    """A numeric check: the trial function and either its hypothesis strategies (with the
+    trial counts) or its declared grid (every point evaluated once, in order)."""
 
     fn: Callable[..., object]
     strategies: dict[str, SearchStrategy]
     trials: dict[str, int] | None = None
+    grid: Grid | None = None
 
 
 def _caller_module(depth: int) -> tuple[str, str]:
@@ -189,6 +212,25 @@ class Claim:
         for beta >= beta*; fails at the customary weights"). The report's summary lists the
         findings of every claim that declares one, next to the verdict that backs it; keep
         measured numbers out of it (the report states those).
+    measures : str, default=''
+        What the numeric error measures, in one line (e.g. "largest principal angle between
+        span(Z*) and the predicted eigenspace"). Required with a numeric check once
+        :data:`REQUIRE_MEASURES` is set; meaningless without one.
+    unit : str, default=''
+        The error's unit, short (at most :data:`UNIT_CHARS` characters): ``"rad"``,
+        ``"relative"``, ``"absolute"``, ``"rank"``, ``"accuracy"``, ``"decades"``... Declared
+        together with ``measures``.
+    settings : dict of str to float, int, str or bool, default={}
+        The settings that decide the verdict besides the tolerance (``{"rank_rtol": 1e-6,
+        "grad_tol": 1e-8}``): snake_case names, finite numbers, one-line strings. The report
+        records them; claim code reads them back as ``claim.settings[name]`` (read-only), so
+        that the declared value is the one used.
+    tags : tuple of str, default=()
+        Tags from :data:`verify.tags.TAGS`, each a pytest marker of the claim's items
+        (``-m trains``). The tags of :data:`verify.tags.CHECKED` must be true of the claim.
+    holds_where : str, default=''
+        For a claim expected to FAIL: the id of the claim stating where it holds (e.g. the
+        charitable reading of a literal claim). Not allowed on a claim expected to hold.
 
     Examples
     --------
@@ -202,7 +244,7 @@ class Claim:
         for name in _REQUIRED:
             if name not in fields:
                 self._fail(name, "missing (required)")
-        unknown = sorted(set(fields) - set(_REQUIRED) - {"expected", "notes", "finding"})
+        unknown = sorted(set(fields) - set(_REQUIRED) - set(_OPTIONAL))
         if unknown:
             self._fail(unknown[0], "unknown field")
         self.id: str = self._text(fields, "id")
@@ -219,12 +261,22 @@ class Claim:
             self._fail("id", f"{self.id!r} is not of the form PAPER-LABEL (e.g. 'BL22-C0')")
         if not self.id.startswith(self.paper + "-"):
             self._fail("paper", f"{self.paper!r} is not the prefix of id {self.id!r}")
+        self.measures: str = self._text(fields, "measures", one_line=True, default="")
+        self.unit: str = self._unit(fields.get("unit", ""))
+        if bool(self.measures) != bool(self.unit):
+            missing = "unit" if self.measures else "measures"
+            self._fail(missing, "declare measures= and unit= together (what the error "
+                       "measures, and in which unit)")
+        self.settings: Mapping[str, float | int | str | bool] = types.MappingProxyType(
+            self._settings(fields.get("settings", {})))
+        self.tags: tuple[str, ...] = self._tags(fields.get("tags", ()))
+        self.holds_where: str = self._holds_where(fields.get("holds_where", ""))
         self.symbolic_check: Callable[[], object] | None = None
         self.numeric_check: NumericCheck | None = None
         self.figures: dict[str, Callable[..., None]] = {}
 
     # -- validation -------------------------------------------------------------------------
-    def _fail(self, field: str, problem: str) -> None:
+    def _fail(self, field: str, problem: str) -> NoReturn:
         raise ClaimDeclarationError(self.module_path, field, problem)
 
     def _text(self, fields: Mapping[str, Any], name: str, *, one_line: bool = False,
@@ -255,6 +307,70 @@ class Claim:
             self._fail("tolerance", f"must be finite and >= 0, got {value!r}")
         return float(value)
 
+    def _unit(self, value: object) -> str:
+        if not isinstance(value, str):
+            self._fail("unit", f"must be a string, got {type(value).__name__}")
+        value = value.strip()
+        if "\n" in value or len(value) > UNIT_CHARS:
+            self._fail("unit", f"must be short (one line, at most {UNIT_CHARS} characters: "
+                       f"'rad', 'relative', 'decades'), got {value!r}")
+        return value
+
+    def _settings(self, value: object) -> dict[str, float | int | str | bool]:
+        if not isinstance(value, Mapping):
+            self._fail("settings", f"must be a dict of name -> value, got "
+                       f"{type(value).__name__}")
+        out: dict[str, float | int | str | bool] = {}
+        for name, setting in value.items():
+            where = f"settings.{name}"
+            if not isinstance(name, str) or not _SETTING_NAME.match(name):
+                self._fail(where, f"a setting's name must be snake_case (e.g. 'rank_rtol'), "
+                           f"got {name!r}")
+            # numpy scalars become plain numbers, as JSON and the report write them.
+            if isinstance(setting, (bool, np.bool_)):
+                out[name] = bool(setting)
+            elif isinstance(setting, numbers.Real):
+                if not math.isfinite(setting):
+                    self._fail(where, f"must be finite, got {setting!r}")
+                out[name] = (int(setting) if isinstance(setting, numbers.Integral)
+                             else float(setting))
+            elif isinstance(setting, str) and setting.strip() and "\n" not in setting:
+                out[name] = setting.strip()
+            else:
+                self._fail(where, "must be a finite number, a bool or a non-empty one-line "
+                           f"string, got {setting!r:.60}")
+        return out
+
+    def _tags(self, value: object) -> tuple[str, ...]:
+        if isinstance(value, str) or not isinstance(value, (list, tuple)):
+            self._fail("tags", f"must be a tuple of tags, got {type(value).__name__} "
+                       f"({value!r:.60})")
+        for tag in value:
+            if tag not in TAGS:
+                self._fail("tags", f"unknown tag {tag!r}; the vocabulary (verify.tags.TAGS): "
+                           f"{', '.join(TAGS)}")
+        if len(set(value)) != len(value):
+            self._fail("tags", f"a tag given twice: {list(value)}")
+        if "exact" in value and self.tolerance != 0:
+            self._fail("tags", f"'exact' {CHECKED['exact']}, got tolerance={self.tolerance!r}")
+        return tuple(value)
+
+    def _holds_where(self, value: object) -> str:
+        if not isinstance(value, str):
+            self._fail("holds_where", f"must be a claim id (a string), got "
+                       f"{type(value).__name__}")
+        value = value.strip()
+        if not value:
+            return value
+        if self.expected is not Verdict.FAILS:
+            self._fail("holds_where", "only a claim expected to FAIL says where it holds "
+                       "(this one is expected to HOLD)")
+        if not _ID.match(value):
+            self._fail("holds_where", f"{value!r} is not a claim id (PAPER-LABEL)")
+        if value == self.id:
+            self._fail("holds_where", "names the claim itself")
+        return value
+
     # -- checks -----------------------------------------------------------------------------
     def symbolic(self, fn: Callable[[], object]) -> Callable[[], object]:
         """Attach the symbolic check: a function of no arguments returning a
@@ -267,18 +383,27 @@ class Claim:
         self.symbolic_check = fn
         return fn
 
-    def numeric(self, trials: int | Mapping[str, int] | None = None,
+    def numeric(self, trials: int | Mapping[str, int] | None = None, *,
+                grid: Grid | Mapping[str, Any] | list[Mapping[str, Any]] | None = None,
                 **strategies: SearchStrategy) -> Callable[[Callable[..., object]],
                                                           Callable[..., object]]:
-        """Attach the numeric check: a trial function drawn by hypothesis.
+        """Attach the numeric check: a trial function drawn by hypothesis, or evaluated on
+        every point of a declared grid.
 
         Parameters
         ----------
         trials : int or dict of profile to int, optional
             Examples per run (default: the profile's, 10 quick / 100 full). Give fewer for
-            trials that train a model, e.g. ``trials={"quick": 3, "full": 25}``.
+            trials that train a model, e.g. ``trials={"quick": 3, "full": 25}``. Not with a
+            grid (its size is the count).
+        grid : verify.Grid, dict of str to list, or list of dict, optional
+            Instead of strategies: the exact points to evaluate, each once, in order (no
+            shrinking: a failing grid's counterexample is its first failing point, so declare
+            small points first). A dict of axis -> values is their Cartesian product
+            (:func:`verify.grid`), a list of dicts explicit points (:func:`verify.points`).
+            Values are str, int, float or bool, so that every point replays as written.
         **strategies : hypothesis strategies
-            One per parameter of the decorated function.
+            One per parameter of the decorated function (none with a grid).
 
         The decorated function returns the trial's error (a float) or a
         :class:`Measurement`; it may raise ``pytest.skip(...)`` (SKIPPED) and lets
@@ -290,15 +415,29 @@ class Claim:
             if not isinstance(strategy, SearchStrategy):
                 self._fail(f"numeric.{name}", "must be a hypothesis strategy, got "
                            f"{type(strategy).__name__}")
+        points = None
+        if grid is not None:
+            if trials is not None:
+                self._fail("numeric.trials", "not with a grid: the grid's size is the number "
+                           "of trials")
+            if strategies:
+                self._fail("numeric.grid", "a grid or hypothesis strategies, not both (got "
+                           f"strategies for {sorted(strategies)})")
+            try:
+                points = as_grid(grid)
+            except GridError as exc:
+                self._fail("numeric.grid", str(exc))
         per_profile = self._trials(trials)
+        declared = set(points.names) if points is not None else set(strategies)
+        what = "the grid's parameters" if points is not None else "the strategies"
 
         def attach(fn: Callable[..., object]) -> Callable[..., object]:
             params = set(inspect.signature(fn).parameters)
-            if params != set(strategies):
-                missing = sorted(params - set(strategies)) or sorted(set(strategies) - params)
-                self._fail(f"numeric.{missing[0]}", "the function's parameters and the "
-                           f"strategies differ: {sorted(params)} vs {sorted(strategies)}")
-            self.numeric_check = NumericCheck(fn, dict(strategies), per_profile)
+            if params != declared:
+                missing = sorted(params - declared) or sorted(declared - params)
+                self._fail(f"numeric.{missing[0]}", f"the function's parameters and {what} "
+                           f"differ: {sorted(params)} vs {sorted(declared)}")
+            self.numeric_check = NumericCheck(fn, dict(strategies), per_profile, points)
             return fn
 
         return attach
@@ -332,10 +471,22 @@ class Claim:
 
     # -- use --------------------------------------------------------------------------------
     def validate_complete(self) -> None:
-        """Check what can only be checked once the module is imported: a declared check."""
+        """Check what can only be checked once the module is imported: a declared check,
+        ``measures`` and ``unit`` beside a numeric check (required when
+        :data:`REQUIRE_MEASURES` is set, meaningless without one), and the checked tags."""
         if self.symbolic_check is None and self.numeric_check is None:
             self._fail("symbolic", "no check attached: decorate functions with "
                        "@claim.symbolic and/or @claim.numeric(...)")
+        numeric = self.numeric_check is not None
+        if numeric and REQUIRE_MEASURES and not self.measures:
+            self._fail("measures", "required with a numeric check: what the error measures, "
+                       "in one line, and its unit= ('rad', 'relative', ...)")
+        if not numeric and self.measures:
+            self._fail("measures", "declared, but the claim has no numeric check")
+        if "sweep" in self.tags and (not numeric or self.numeric_check.grid is None):
+            self._fail("tags", f"'sweep' {CHECKED['sweep']}")
+        if "symbolic_only" in self.tags and numeric:
+            self._fail("tags", f"'symbolic_only' {CHECKED['symbolic_only']}")
 
     def replay(self, **params: Any) -> Measurement:
         """Run the numeric check once on ``params``, under the settings this claim's module was
@@ -359,6 +510,11 @@ class Claim:
             "tolerance": self.tolerance,
             "notes": self.notes,
             "finding": self.finding,
+            "measures": self.measures,
+            "unit": self.unit,
+            "settings": dict(self.settings),
+            "tags": list(self.tags),
+            "holds_where": self.holds_where,
             "module": self.module_path,
             "checks": [k for k, c in (("symbolic", self.symbolic_check),
                                       ("numeric", self.numeric_check)) if c is not None],

@@ -1,6 +1,6 @@
 """``ssl-audit`` / ``python -m verify``: run the claims audit.
 
-Only the full, unselected audit (profile ``full``; no ``--id``, ``-k``, paths or pytest
+Only the full, unselected audit (profile ``full``; no ``--id``, ``-k``, ``-m``, paths or pytest
 arguments) writes the committed report, ``reports/``; every other run writes to the
 git-ignored ``.ssl-audit/report/``, unless ``--report-dir`` says where.
 
@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-k", dest="keyword", default=None,
                         help="a pytest -k expression: case-insensitive substrings of the items' "
                              "node ids (module::ID::symbolic|numeric), e.g. BL22")
+    parser.add_argument("-m", dest="markexpr", default=None,
+                        help="a pytest -m expression over the claims' tags, e.g. trains or "
+                             "'not trains' (verify.tags.TAGS)")
     parser.add_argument("--report-dir", type=Path, default=None,
                         help="where to write claims.md, claims.json, figures/ (default: "
                              f"{COMMITTED_REPORT_DIR} for the full unselected audit, else "
@@ -96,6 +99,8 @@ def choose_report_dir(args: argparse.Namespace, extra: list[str]) -> tuple[Path,
         reasons.append("--id")
     if args.keyword:
         reasons.append("-k")
+    if args.markexpr:
+        reasons.append("-m")
     if args.paths and [os.path.normpath(p) for p in args.paths] != DEFAULT_PATHS:
         reasons.append("paths")
     if extra:
@@ -148,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if args.keyword:
         pytest_args += ["-k", args.keyword]
+    if args.markexpr:
+        pytest_args += ["-m", args.markexpr]
     for claim_id in args.ids:
         pytest_args += ["--claims-id", claim_id]
     if args.workers not in ("0", ""):

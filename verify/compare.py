@@ -5,6 +5,10 @@ any CPU and through any entry point; their worst errors may differ at rounding l
 by a small part of their distance to the tolerance (a larger move could flip a verdict on a
 third machine).
 ``python -m verify.compare A/claims.json B/claims.json`` prints the differences (exit 1 if any).
+
+Only fields every schema since 2 records are compared (verdicts, trial counts,
+counterexamples, worst errors), so a schema-2 report compares with a schema-3 one: the check
+that migrating declarations to schema 3's fields moved no verdict.
 """
 
 from __future__ import annotations
@@ -119,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     for difference in differences:
         print(difference)
     common = len({c["id"] for c in docs[0]["claims"]} & {c["id"] for c in docs[1]["claims"]})
+    schemas = [d.get("schema") for d in docs]
+    if schemas[0] != schemas[1]:
+        print(f"(schema {schemas[0]} against schema {schemas[1]}: the fields both record)")
     print(f"{common} claims in both; {len(differences)} difference(s)")
     return 1 if differences else 0
 

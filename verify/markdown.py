@@ -1,8 +1,10 @@
 """``claims.md``: the audit report as people read it, rendered from the claims.json document.
 
 Layout: the run in one line; a summary per paper (verdict counts, how many match their
-``expected``, fragile claims); the findings the claims declare; a narrow table (id, verdict,
-expected, margin, short statement); one detail section per claim with its figures inline;
+``expected``, fragile claims); the findings the claims declare; a table (id, verdict, expected,
+worst error, tolerance, unit, margin, short statement); one detail section per claim (what its
+error measures, the settings that decide it, its tags, where a failing claim holds) with its
+figures inline;
 modules that failed to load; the run's metadata. Every text comes from the document, which
 comes from the claims' own declarations: nothing in the report is written by hand.
 """
@@ -137,6 +139,12 @@ def _summary(doc: dict[str, Any]) -> list[str]:
     return out + [""] + _coverage(summary.get("coverage") or {})
 
 
+def _holds_where(claim: dict[str, Any]) -> str:
+    """``holds where: [ID](#id)`` for a failing claim that names where it holds, else ''."""
+    where = claim.get("holds_where")
+    return f"holds where: {_link(where)}" if where else ""
+
+
 def _coverage(papers: dict[str, Any]) -> list[str]:
     """Which ids of each paper's catalogue (docs/catalogue/) the run audited."""
     if not papers:
@@ -162,7 +170,8 @@ def _findings(doc: dict[str, Any]) -> list[str]:
     for paper, claims in by_paper.items():
         out += [f"### {paper}", ""]
         out += [f"- {_link(c['id'])} **{c['verdict']}** (margin {_margin_cell(c)}): "
-                f"{_prose(c['finding'])}" for c in claims]
+                f"{_prose(c['finding'])}" + (f" ({_holds_where(c)})" if _holds_where(c) else "")
+                for c in claims]
         out.append("")
     return out
 
@@ -182,12 +191,17 @@ def _margin_cell(claim: dict[str, Any]) -> str:
 
 
 def _table(doc: dict[str, Any]) -> list[str]:
-    out = ["## Claims", "", "| id | verdict | expected | margin | statement |",
-           "|---|---|---|---|---|"]
+    out = ["## Claims", "",
+           "| id | verdict | expected | worst error | tolerance | unit | margin | statement |",
+           "|---|---|---|---|---|---|---|---|"]
     for c in doc["claims"]:
         verdict = c["verdict"] if c["matches_expected"] is not False else f"**{c['verdict']}**"
-        out.append(f"| {_link(c['id'])} | {verdict} | {c['expected']} | {_margin_cell(c)} | "
-                   f"{_cell(short(c['statement']))} |")
+        numeric = c["numeric"] or {}
+        worst = _fmt_number(numeric.get("worst_error"))
+        tolerance = f"{c['tolerance']:g}" if numeric else "-"
+        unit = _cell(c.get("unit") or "-") if numeric else "-"
+        out.append(f"| {_link(c['id'])} | {verdict} | {c['expected']} | {worst} | {tolerance} "
+                   f"| {unit} | {_margin_cell(c)} | {_cell(short(c['statement']))} |")
     return out + [""]
 
 
@@ -205,8 +219,11 @@ def _symbolic_lines(part: dict[str, Any]) -> list[str]:
 
 def _numeric_lines(claim: dict[str, Any], part: dict[str, Any]) -> list[str]:
     worst, tolerance = _fmt_number(part.get("worst_error")), f"{part['tolerance']:g}"
-    out = [f"- numeric: **{part['verdict']}**, worst error {worst} vs tolerance {tolerance}, "
-           f"margin {_margin_cell(claim)}, {part['trials']} trials (seed {part['seed']})"]
+    unit = f" {_prose(claim['unit'])}" if claim.get("unit") and worst != "-" else ""
+    drawn = ("every point of the declared grid" if part.get("sampling") == "grid"
+             else f"seed {part['seed']}")
+    out = [f"- numeric: **{part['verdict']}**, worst error {worst}{unit} vs tolerance "
+           f"{tolerance}, margin {_margin_cell(claim)}, {part['trials']} trials ({drawn})"]
     if part.get("measurements"):
         out.append("  - measurements (min .. max): " + _measurements(part["measurements"]))
     if part.get("counterexample"):
@@ -248,6 +265,7 @@ def _detail(claim: dict[str, Any]) -> list[str]:
            f"**{c['verdict']}** (expected {c['expected']}{_differs(c)}) · {c['source']} · "
            f"{c['provenance']} · `{c['module']}`", "",
            f"Paper asserts: {_prose(c['paper_asserts'])}", ""]
+    out += _declared(c)
     if c["symbolic"]:
         out += _symbolic_lines(c["symbolic"])
     if c["numeric"]:
@@ -265,6 +283,26 @@ def _detail(claim: dict[str, Any]) -> list[str]:
     return [*out, ""]
 
 
+def _setting_text(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _declared(claim: dict[str, Any]) -> list[str]:
+    """The declaration's lines about how the claim is measured and decided (schema 3)."""
+    out = []
+    if claim.get("measures"):
+        out.append(f"Measures: {_prose(claim['measures'])} (unit: {_prose(claim['unit'])}).")
+    if claim.get("settings"):
+        out.append("Settings: " + ", ".join(f"`{k}={_setting_text(v)}`"
+                                            for k, v in claim["settings"].items()) + ".")
+    if claim.get("tags"):
+        out.append("Tags: " + ", ".join(f"`{t}`" for t in claim["tags"]) + ".")
+    if _holds_where(claim):
+        out.append(f"Expected to fail; {_holds_where(claim)}.")
+    # Each line its own paragraph: Markdown would join consecutive lines into one.
+    return [line for text in out for line in (text, "")]
+
+
 def _run_section(doc: dict[str, Any]) -> list[str]:
     run = doc["run"]
     versions = run["versions"]
@@ -277,7 +315,8 @@ def _run_section(doc: dict[str, Any]) -> list[str]:
 
 
 def render_markdown(doc: dict[str, Any]) -> str:
-    """claims.md of a claims.json document (schema 2, with its ``summary``)."""
+    """claims.md of a claims.json document (schema 3, or 2: the declaration's newer fields
+    are then absent and not shown)."""
     run = doc["run"]
     out = [f"# Claims audit ({run['profile']} profile)", "", _run_line(doc), ""]
     out += _summary(doc) + _findings(doc) + _table(doc)

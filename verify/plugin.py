@@ -3,7 +3,9 @@
 Registered by ``tests/conftest.py`` (``pytest_plugins = ["verify.plugin"]``) or ``-p
 verify.plugin``, so any pytest run that selects claim modules audits them, for example
 ``pytest tests/claims/bl22 --claims-id BL22-C0``. Each :class:`~verify.claim.Claim` ``C`` in a
-module yields the items ``<module>::<C.id>::symbolic`` and ``<module>::<C.id>::numeric``.
+module yields the items ``<module>::<C.id>::symbolic`` and ``<module>::<C.id>::numeric``, marked
+``claim`` and with each of ``C.tags`` (registered markers, :data:`verify.tags.TAGS`), so that
+``-m trains`` selects the claims that train.
 
 Without ``--report-dir`` the report goes to ``<rootdir>/.ssl-audit/report/`` (git-ignored):
 only ``ssl-audit``'s full, unselected audit writes the committed ``reports/``.
@@ -30,6 +32,7 @@ from verify import profiles
 from verify.checks import run_numeric, run_symbolic
 from verify.claim import Claim, ClaimDeclarationError
 from verify.markdown import lines_of
+from verify.tags import TAGS
 from verify.verdict import CheckOutcome, Verdict
 
 __all__ = ["AuditState", "STATE_KEY", "SCRATCH_REPORT_DIR", "ClaimNode", "ClaimItem",
@@ -89,6 +92,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "claim: an item generated from a verify.Claim")
+    # A claim's tags are markers of its items: -m trains / -m "not trains" select claims.
+    for tag, meaning in TAGS.items():
+        config.addinivalue_line("markers", f"{tag}: claim tag: {meaning}")
     # Exported so that claim modules (verify.profile(), verify.device()), xdist workers and
     # subprocesses all see the same run settings.
     for option, env in (("claims_profile", profiles.ENV_PROFILE),
@@ -215,6 +221,8 @@ class ClaimItem(pytest.Item):
         super().__init__(**kwargs)
         self.claim = claim
         self.add_marker("claim")
+        for tag in claim.tags:
+            self.add_marker(tag)
         self.user_properties.append((_CLAIM_PROP, json.dumps(claim.declaration())))
 
     def runtest(self) -> None:

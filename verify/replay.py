@@ -4,7 +4,8 @@
 counterexample) under a chosen profile and seed, whatever the working directory: it finds the
 claim's module under the repository's ``tests/claims/`` (or ``claims_dir``), imports it afresh
 under those settings (claim modules read :func:`verify.profile` at import time to choose their
-sizes), and restores the caller's settings and modules afterwards.
+sizes), and restores the caller's settings and modules afterwards. :func:`load_claims` imports
+every claim module that way, for checks across claims (``holds_where`` ids, notes).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from verify import profiles
 from verify.claim import Claim, Measurement
 
-__all__ = ["CLAIMS_DIR", "replay", "find_claim", "reproduce_commands"]
+__all__ = ["CLAIMS_DIR", "replay", "find_claim", "load_claims", "reproduce_commands"]
 
 CLAIMS_DIR = Path(__file__).resolve().parents[1] / "tests" / "claims"
 """The repository's claim modules, located from this package's own place in the checkout."""
@@ -129,6 +130,44 @@ def find_claim(claim_id: str, claims_dir: str | os.PathLike[str] | None = None) 
     raise LookupError(f"claim_id: no claim module under {directory} declares {claim_id!r}")
 
 
+def load_claims(claims_dir: str | os.PathLike[str] | None = None, *, profile: str = "quick",
+                seed: int = 0) -> dict[str, Claim]:
+    """Every claim declared under ``claims_dir``, imported afresh under ``profile`` and
+    ``seed``; the caller's settings and imports are restored afterwards.
+
+    Returns
+    -------
+    dict of str to Claim
+        Claim id -> claim, in module path order (a module that imports another's claim does
+        not declare it: only the declaring module's claims count).
+
+    Raises
+    ------
+    ValueError
+        Two modules declare the same id (the message names both).
+    """
+    if profile not in profiles.PROFILES:
+        raise ValueError(f"profile: expected one of {', '.join(profiles.PROFILES)}, "
+                         f"got {profile!r}")
+    directory = _claims_directory(claims_dir)
+    settings = {profiles.ENV_PROFILE: profile, profiles.ENV_SEED: str(seed)}
+    claims: dict[str, Claim] = {}
+    with _run_settings(settings, directory):
+        # Cleared once, not per module: support modules are shared by many claim modules.
+        for name in [k for k, m in sys.modules.items() if _is_under(m, directory)]:
+            del sys.modules[name]
+        for path in sorted(directory.rglob("test_*.py")):
+            module = _import(path)
+            for value in vars(module).values():
+                if not isinstance(value, Claim) or value.module_name != module.__name__:
+                    continue
+                other = claims.setdefault(value.id, value)
+                if other is not value:
+                    raise ValueError(f"{value.id!r} is declared in {other.module_path} and "
+                                     f"in {value.module_path}")
+    return claims
+
+
 def _claims_directory(claims_dir: str | os.PathLike[str] | None) -> Path:
     directory = Path(CLAIMS_DIR if claims_dir is None else claims_dir).resolve()
     if not directory.is_dir():
@@ -149,17 +188,23 @@ def _package_root(path: Path) -> tuple[Path, str]:
     return root, ".".join(reversed(parts))
 
 
-def _import_fresh(path: Path) -> Any:
-    """Import ``path`` anew, with its package's modules that live beside it (support modules
-    read the settings at import time too)."""
+def _import(path: Path) -> Any:
+    """Import ``path`` under the name pytest gives it (its package root on ``sys.path``)."""
     root, name = _package_root(path)
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
+    return importlib.import_module(name)
+
+
+def _import_fresh(path: Path) -> Any:
+    """Import ``path`` anew, with its package's modules that live beside it (support modules
+    read the settings at import time too)."""
+    _, name = _package_root(path)
     package = name.rsplit(".", 1)[0] if "." in name else name
     for loaded in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
         del sys.modules[loaded]
     importlib.invalidate_caches()
-    return importlib.import_module(name)
+    return _import(path)
 
 
 def _is_under(module: Any, directory: Path) -> bool:

@@ -1,4 +1,4 @@
-"""The report: ``claims.json`` (schema 2), ``claims.md`` and ``figures/``, written atomically.
+"""The report: ``claims.json`` (schema 3), ``claims.md`` and ``figures/``, written atomically.
 
 A run writes the report of the claims *it* ran (a selected run writes a report of that subset;
 ``run.selection`` records the arguments). Everything is first written to a staging directory
@@ -55,10 +55,12 @@ __all__ = [
     "discard_staging",
 ]
 
-SCHEMA = 2
-"""2: ``reproduce`` is a list of commands (one per line); added ``margin``, ``fragile``,
-``finding``, ``figures_from_previous_run`` per claim and the top-level ``summary`` (with the
-catalogue ``coverage`` per paper)."""
+SCHEMA = 3
+"""3: added per claim ``measures``, ``unit``, ``settings``, ``tags``, ``holds_where`` (the
+declaration's) and per numeric check ``sampling`` (``hypothesis`` or ``grid``; a grid's
+``seed`` is null). 2: ``reproduce`` is a list of commands (one per line); added ``margin``,
+``fragile``, ``finding``, ``figures_from_previous_run`` per claim and the top-level ``summary``
+(with the catalogue ``coverage`` per paper)."""
 
 _DECIDED = (Verdict.HOLDS.value, Verdict.FAILS.value)
 
@@ -119,8 +121,9 @@ def _device() -> str:
 
 def _numeric_record(o: CheckOutcome) -> dict[str, Any]:
     return {"verdict": o.verdict.value, "worst_error": o.worst_error, "tolerance": o.tolerance,
-            "margin": o.margin, "trials": o.trials, "counterexample": o.counterexample,
-            "seed": o.seed, "reproduce": lines_of(o.reproduce),
+            "margin": o.margin, "trials": o.trials, "sampling": o.sampling,
+            "counterexample": o.counterexample, "seed": o.seed,
+            "reproduce": lines_of(o.reproduce),
             "measurements": o.measurements, "message": o.message, "seconds": o.seconds}
 
 
@@ -161,6 +164,11 @@ def _claim_record(decl: dict[str, Any], outcomes: dict[str, CheckOutcome]) -> di
         **{k: decl[k] for k in ("id", "paper", "source", "statement", "provenance",
                                 "paper_asserts", "expected")},
         "finding": decl.get("finding", ""),
+        "measures": decl.get("measures", ""),
+        "unit": decl.get("unit", ""),
+        "settings": decl.get("settings", {}),
+        "tags": decl.get("tags", []),
+        "holds_where": decl.get("holds_where", ""),
         "verdict": verdict.value,
         "matches_expected": matches_expected(verdict, expected),
         "margin": claim_margin(verdict, num),

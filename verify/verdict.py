@@ -183,7 +183,8 @@ class CheckOutcome:
     trials : int
         Numeric: trials evaluated (shrinking replays included).
     counterexample : dict or None
-        Numeric: hypothesis's shrunk failing parameters; symbolic: the spot-check point at which
+        Numeric: hypothesis's shrunk failing parameters, a grid's first failing point, or the
+        parameters of the trial that crashed; symbolic: the spot-check point at which
         the residual is nonzero.
     seed : int or None
         Numeric: the hypothesis seed of this check (derived from the run seed and the claim id).
@@ -200,6 +201,9 @@ class CheckOutcome:
         (HOLDS: tolerance / worst error; FAILS: worst error / tolerance; for exact criteria the
         trials' own margins, see :attr:`verify.Measurement.margin`); see :func:`trial_margin`
         and :func:`check_margin`. ``None`` when unknown.
+    sampling : {'hypothesis', 'grid'} or None
+        Numeric: how the trials were chosen, hypothesis's draws (``seed`` is then its seed) or
+        every point of a declared grid, in order (``seed`` is None); None for symbolic checks.
     """
 
     kind: str
@@ -216,6 +220,7 @@ class CheckOutcome:
     measurements: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
     figures: list[str] = dataclasses.field(default_factory=list)
     margin: float | None = None
+    sampling: str | None = None
 
     def to_json(self) -> str:
         """Serialise to a JSON string (strict JSON: no NaN literals)."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from verify.catalogue import NOT_AUDITED, Entry, parent, read_catalogue
+from verify.catalogue import NOT_AUDITED, Entry, coverage, parent, read_catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "docs" / "catalogue"
@@ -129,3 +129,19 @@ def test_nothing_points_outside_the_repository():
                 hits += [f"{path.relative_to(ROOT)}:{number}: {m.group(0)} (give its folder)"
                          for m in _BARE.finditer(line)]
     assert not hits, "references to a catalogue outside the repository:\n" + "\n".join(hits)
+
+
+def test_full_audit_coverage_explains_every_id():
+    """What the report prints per paper for the full audit: every catalogue id audited by a
+    claim module (its parent id), or not audited with a reason; none missing."""
+    claim_ids = [c for paper in PAPERS for c in _claim_ids(paper)]
+    papers = coverage(CATALOGUE, claim_ids)
+    assert sorted(papers) == sorted(PAPERS)
+    for paper, part in papers.items():
+        table = _table(paper)
+        assert part["missing"] == [], f"{paper}: ids neither audited nor explained"
+        explained = set(part["not_audited"]) | set(part["pending"])
+        assert set(part["audited"]) | explained == set(table)
+        assert not set(part["audited"]) & explained, f"{paper}: audited and explained"
+        assert all(table[i].reason for i in explained), f"{paper}: a reason is empty"
+        assert part["ids"] == len(table)

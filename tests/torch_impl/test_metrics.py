@@ -253,6 +253,7 @@ def test_containment_angle_is_zero_for_a_contained_range():
     [
         (RankReport(2, 1e-2, 1e-10, (1.0, 1e-2, 1e-10)), 2, 4.0),  # min(4, 4) decades
         (RankReport(2, 1e-5, 1e-10, (1.0, 1e-5, 1e-10)), 2, 1.0),  # kept is 1 decade above
+        (RankReport(2, 1e-2, 1e-8, (1.0, 1e-2, 1e-8)), 2, 2.0),  # dropped is 2 decades below
         (RankReport(3, 1e-3, 0.0, (1.0, 1e-1, 1e-3)), 2, 3.0),  # s_3 must drop 3 decades
         (RankReport(1, 1.0, 1e-9, (1.0, 1e-9)), 2, 3.0),  # s_2 must rise 3 decades
         (RankReport(2, 0.5, 0.0, (1.0, 0.5)), 3, math.inf),  # rank 3 impossible

@@ -275,3 +275,71 @@ def _():
     [claim] = doc["claims"]
     assert (claim["verdict"], claim["matches_expected"]) == ("UNDECIDED", False)
     assert "FAILED claims/test_undecided.py::T-C1::symbolic" in out  # the pytest item fails
+
+
+# -- schema 3: what the error measures, settings, tags, holds_where, grids --------------------
+GRID_BODY = """
+@claim.numeric(grid={"n": [0, 1, 2], "k": [1, 2]})
+def _(n, k):
+    return float(n * (k - 1))
+"""
+
+
+def _declared_claims(claims_dir) -> None:
+    """T-C1 (trains, measured in 'relative') and T-C2 (a failing grid that holds at T-C1)."""
+    claims_dir("trained", claim_source(
+        "T-C1", TRUE_BODY, tags=("trains",), unit="relative",
+        measures="relative difference of the two sides", settings={"floor": 1.0}))
+    claims_dir("grid", claim_source("T-C2", GRID_BODY, expected="FAILS", holds_where="T-C1",
+                                    tags=("sweep",)))
+
+
+def test_schema_3_fields_reach_claims_json_and_claims_md(tmp_path, claims_dir):
+    from verify import replay
+
+    _declared_claims(claims_dir)
+    code, doc, out = audit(tmp_path)
+    assert code == 0, out
+    assert doc["schema"] == 3
+    c1, c2 = by_id(doc)["T-C1"], by_id(doc)["T-C2"]
+    assert {k: c1[k] for k in ("measures", "unit", "settings", "tags", "holds_where")} == {
+        "measures": "relative difference of the two sides", "unit": "relative",
+        "settings": {"floor": 1.0}, "tags": ["trains"], "holds_where": ""}
+    assert (c2["tags"], c2["holds_where"], c2["unit"]) == (["sweep"], "T-C1", "")
+    numeric = c2["numeric"]
+    assert (numeric["sampling"], numeric["seed"], numeric["trials"]) == ("grid", None, 6)
+    assert numeric["counterexample"] == {"n": 1, "k": 2}  # the first failing point
+    assert c1["numeric"]["sampling"] == "hypothesis"
+    md = (tmp_path / "report" / "claims.md").read_text()
+    assert "| [T-C1](#t-c1) | HOLDS | HOLDS | " in md
+    row = next(line for line in md.splitlines() if line.startswith("| [T-C1]"))
+    assert row.split(" | ")[4:6] == ["1e-09", "relative"]
+    assert "Measures: relative difference of the two sides (unit: relative)." in md
+    assert "Settings: `floor=1`." in md
+    assert "Expected to fail; holds where: [T-C1](#t-c1)." in md
+    assert "6 trials (every point of the declared grid)" in md
+    assert replay("T-C2", numeric["counterexample"], profile="quick",
+                  claims_dir=claims_dir.dir).error == 1.0
+
+
+def test_tags_are_markers_that_select_claims(tmp_path, claims_dir):
+    _declared_claims(claims_dir)
+    committed = _project(tmp_path, claims_dir)
+    before = _snapshot(committed)
+    code, out = _run(tmp_path, "-m", "trains", "--profile", "full")
+    assert code == 0, out
+    assert "scratch report (-m)" in out  # a selected run: reports/ stays as it was
+    assert [c["id"] for c in _scratch(tmp_path)["claims"]] == ["T-C1"]
+    code, out = _run(tmp_path, "--profile", "full", "-m", "not trains")
+    assert code == 0, out
+    assert [c["id"] for c in _scratch(tmp_path)["claims"]] == ["T-C2"]
+    assert _snapshot(committed) == before
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "verify.plugin",
+                           "-p", "no:cacheprovider", "tests/claims", "-m", "sweep",
+                           "--strict-markers", "--rootdir", str(tmp_path)],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 passed, 2 deselected" in proc.stdout  # T-C2's numeric item; T-C1's two items
+    assert [c["id"] for c in _scratch(tmp_path)["claims"]] == ["T-C2"]
+    assert _snapshot(committed) == before

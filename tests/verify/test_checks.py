@@ -340,3 +340,119 @@ def test_figures_are_drawn_from_the_trials(tmp_path):
     assert outcome.figures == ["T-C1-errors.png"]
     assert (tmp_path / "T-C1-errors.png").stat().st_size > 0
     assert seen == [len(trials)]
+
+
+# -- declared grids: every point once, in order, no hypothesis --------------------------------
+def grid_claim(fn, declared, **fields) -> Claim:
+    claim = make_claim(**fields)
+    claim.numeric(grid=declared)(fn)
+    return claim
+
+
+def test_grid_evaluates_every_point_once_in_order():
+    calls = []
+
+    def trial(graph, seed):
+        calls.append((graph, seed))
+        return Measurement(error=0.0, extra={"seed": seed})
+
+    declared = {"graph": ["g1", "g2", "g3"], "seed": [0, 1, 2, 3]}
+    outcome, trials = run_numeric(grid_claim(trial, declared))
+    expected = [(g, s) for g in ("g1", "g2", "g3") for s in range(4)]
+    assert calls == expected  # 12 points: more than the quick profile's 10 examples
+    assert [tuple(t.params.values()) for t in trials] == expected
+    assert (outcome.verdict, outcome.trials, outcome.sampling, outcome.seed) == (
+        Verdict.HOLDS, 12, "grid", None)
+    assert outcome.measurements == {"seed": {"min": 0.0, "max": 3.0}}
+    assert outcome.margin == float("inf")
+
+
+def test_failing_grid_reports_its_first_failing_point_and_evaluates_the_rest():
+    calls = []
+
+    def trial(n, scale):
+        calls.append((n, scale))
+        return float(n * scale)  # fails whenever both are nonzero
+
+    declared = [{"n": 0, "scale": 1.0}, {"n": 3, "scale": 1.0}, {"n": 1, "scale": 1.0},
+                {"n": 2, "scale": 0.0}]
+    claim = grid_claim(trial, declared)
+    outcome, _ = run_numeric(claim)
+    assert outcome.verdict is Verdict.FAILS
+    assert len(calls) == 4  # no shrinking, no stop at the failure
+    assert outcome.counterexample == {"n": 3, "scale": 1.0}  # first in order, not smallest
+    assert outcome.worst_error == 3.0
+    assert outcome.margin == 3.0 / claim.tolerance
+    assert outcome.message.endswith("at n=3, scale=1.0 (the first failing grid point)")
+    assert outcome.reproduce[1] == (
+        """python -c "import verify; print(verify.replay('T-C1', {'n': 3, 'scale': 1.0}, """
+        """profile='quick', seed=0))\"""")
+    assert claim.replay(**outcome.counterexample).error == 3.0
+
+
+def test_crash_in_a_grid_point_is_an_error_with_its_params():
+    calls = []
+
+    def trial(n):
+        calls.append(n)
+        if n == 2:
+            raise RuntimeError("boom at two")
+        return 0.0
+
+    outcome, trials = run_numeric(grid_claim(trial, {"n": [0, 1, 2, 3]}))
+    assert outcome.verdict is Verdict.ERROR
+    assert calls == [0, 1, 2]  # the remaining points cannot all be judged
+    assert outcome.counterexample == {"n": 2}
+    assert "RuntimeError: boom at two" in outcome.message
+    assert "{'n': 2}" in outcome.reproduce[1]
+    assert (outcome.trials, len(trials), outcome.sampling) == (2, 2, "grid")
+
+
+def test_a_crash_after_a_failing_grid_point_is_still_an_error():
+    def trial(n):
+        if n == 1:
+            raise RuntimeError("boom")
+        return 1.0
+
+    outcome, _ = run_numeric(grid_claim(trial, {"n": [0, 1]}))
+    assert (outcome.verdict, outcome.counterexample) == (Verdict.ERROR, {"n": 1})
+
+
+@pytest.mark.parametrize(("body", "verdict", "message"), [
+    ("not_converged", Verdict.NOT_CONVERGED, "no descent"),
+    ("skip", Verdict.SKIPPED, "needs CUDA"),
+    ("negative", Verdict.ERROR, "error must be a non-negative float"),
+    ("nan", Verdict.ERROR, "non-finite error nan"),
+])
+def test_grid_points_share_the_trial_handling(body, verdict, message):
+    class NotConverged(Exception):
+        pass
+
+    def trial(n):
+        if n == 0:
+            return 0.0
+        if body == "not_converged":
+            raise NotConverged("no descent")
+        if body == "skip":
+            pytest.skip("needs CUDA")
+        return -1.0 if body == "negative" else float("nan")
+
+    outcome, _ = run_numeric(grid_claim(trial, {"n": [0, 1, 2]}))
+    assert outcome.verdict is verdict
+    assert message in outcome.message
+    if verdict is not Verdict.SKIPPED:
+        assert outcome.counterexample == {"n": 1}
+
+
+def test_grid_outcome_does_not_depend_on_the_run_seed(monkeypatch):
+    claim = grid_claim(lambda n: float(n) * 1e-12, {"n": [1, 2]})
+    first, _ = run_numeric(claim)
+    monkeypatch.setenv("SSL_AUDIT_SEED", "5")
+    second, _ = run_numeric(claim)
+    assert (first.worst_error, first.trials, first.margin) == (
+        second.worst_error, second.trials, second.margin)
+
+
+def test_hypothesis_outcomes_record_their_sampling():
+    outcome, _ = run_numeric(wrong_constant_claim())
+    assert (outcome.sampling, outcome.seed is not None) == ("hypothesis", True)

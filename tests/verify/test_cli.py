@@ -19,7 +19,8 @@ def test_only_the_full_unselected_audit_writes_the_committed_report():
     assert _report_dir() == Path("reports")  # --profile full is the default
     assert _report_dir("tests/claims/", "--seed", "3", "--workers", "2") == Path("reports")
     for argv, extra in [(("--profile", "quick"), ()), (("--id", "BL22-C2"), ()),
-                        (("-k", "BL22"), ()), (("tests/claims/bl22",), ()), ((), ("-x",))]:
+                        (("-k", "BL22"), ()), (("-m", "trains"), ()),
+                        (("tests/claims/bl22",), ()), ((), ("-x",))]:
         assert _report_dir(*argv, extra=extra) == SCRATCH_REPORT_DIR, argv
     assert _report_dir("--id", "BL22-C2", "--report-dir", "reports") == Path("reports")
 

@@ -79,3 +79,24 @@ def test_command_line_exit_codes(tmp_path, capsys):
     assert main([str(a), str(b)]) == 1
     assert "P-C1: verdict: 'HOLDS' != 'FAILS'" in capsys.readouterr().out
     assert main([str(a), str(tmp_path / "missing.json")]) == 2
+
+
+def test_a_schema_2_report_compares_with_a_schema_3_one(tmp_path, capsys):
+    old = _doc()
+    old["schema"] = 2
+    new = copy.deepcopy(_doc())
+    new["schema"] = 3
+    new["claims"][0].update(measures="an angle", unit="rad", settings={"rank_rtol": 1e-6},
+                            tags=["trains"], holds_where="")
+    new["claims"][0]["numeric"].update(sampling="grid", seed=None)
+    assert compare_reports(old, new) == []
+    moved = copy.deepcopy(new)
+    moved["claims"][0]["numeric"].update(verdict="FAILS", counterexample={"n": 1},
+                                         worst_error=2e-6)
+    assert {d.field for d in compare_reports(old, moved)} == {
+        "numeric.verdict", "numeric.counterexample", "numeric.worst_error"}
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(old))
+    b.write_text(json.dumps(new))
+    assert main([str(a), str(b)]) == 0
+    assert "(schema 2 against schema 3: the fields both record)" in capsys.readouterr().out

@@ -58,8 +58,10 @@ def test_table_is_narrow_and_links_every_claim_to_its_section():
         claim_record("A-C1", statement=long), claim_record("A-C2", "FAILS", margin=None,
                                                            fragile=True)))
     rows = [line for line in text.splitlines() if line.startswith("| [")]
-    assert rows[0] == f"| [A-C1](#a-c1) | HOLDS | HOLDS | 1.0e+03 | {'x' * 89}… |"
-    assert rows[1] == "| [A-C2](#a-c2) | **FAILS** | HOLDS | **?** | a \\| b |"
+    assert rows[0] == (f"| [A-C1](#a-c1) | HOLDS | HOLDS | 5.00e-01 | 1e-09 | - | 1.0e+03 | "
+                       f"{'x' * 89}… |")
+    assert rows[1] == ("| [A-C2](#a-c2) | **FAILS** | HOLDS | 5.00e-01 | 1e-09 | - | **?** | "
+                       "a \\| b |")
     assert all(len(line) <= 200 for line in text.splitlines() if line.startswith("|"))
     # the whole statement in the detail section
     assert f"*{long}*" in text
@@ -112,3 +114,66 @@ def test_symbolic_failure_shows_residual_and_witness_and_a_traceback_as_a_block(
     assert "  - message: `binomial`" in text
     assert "margin -," in text  # decided by the symbolic check: no numeric margin
     assert "Traceback" not in text  # the numeric check held: its message is not shown
+
+
+# -- schema 3: unit, measures, settings, tags, holds_where, grids ---------------------------
+def test_table_shows_the_unit_next_to_error_and_tolerance():
+    symbolic_only = claim_record("A-C2")
+    symbolic_only["numeric"] = None
+    text = markdown.render_markdown(document(
+        claim_record("A-C1", unit="rad", measures="largest principal angle"), symbolic_only))
+    rows = [line for line in text.splitlines() if line.startswith("| [")]
+    assert rows[0].startswith("| [A-C1](#a-c1) | HOLDS | HOLDS | 5.00e-01 | 1e-09 | rad | ")
+    assert rows[1].startswith("| [A-C2](#a-c2) | HOLDS | HOLDS | - | - | - | - | ")
+    assert "| id | verdict | expected | worst error | tolerance | unit | margin | statement |" \
+        in text
+
+
+def test_detail_section_states_what_is_measured_and_how_it_is_decided():
+    claim = claim_record("A-C1", "FAILS", "FAILS", unit="rad",
+                         measures="largest principal angle between span(Z*) and P",
+                         settings={"rank_rtol": 1e-6, "restarts": 2, "loss": "bt",
+                                   "centred": False},
+                         tags=("trains", "exact"), holds_where="A-C1b",
+                         finding="fails as written")
+    text = markdown.render_markdown(document(claim))
+    section = text.split("### A-C1\n")[1]
+    assert "Measures: largest principal angle between span(Z\\*) and P (unit: rad)." in section
+    assert ("Settings: `rank_rtol=1e-06`, `restarts=2`, `loss=bt`, `centred=False`."
+            in section)
+    assert "Tags: `trains`, `exact`." in section
+    assert "Expected to fail; holds where: [A-C1b](#a-c1b)." in section
+    assert "worst error 5.00e-01 rad vs tolerance 1e-09" in section
+    findings = text.split("## Findings")[1].split("## Claims")[0]
+    assert ("- [A-C1](#a-c1) **FAILS** (margin 1.0e+03): fails as written (holds where: "
+            "[A-C1b](#a-c1b))") in findings
+
+
+def test_grid_trials_say_so_instead_of_a_seed():
+    text = markdown.render_markdown(document(claim_record("A-C1", sampling="grid")))
+    assert "3 trials (every point of the declared grid)" in text
+    assert "seed None" not in text
+
+
+def test_a_schema_2_document_still_renders():
+    claim = claim_record("A-C1")
+    for key in ("measures", "unit", "settings", "tags", "holds_where"):
+        del claim[key]
+    del claim["numeric"]["sampling"]
+    doc = document(claim)
+    doc["schema"] = 2
+    text = markdown.render_markdown(doc)
+    assert "| [A-C1](#a-c1) | HOLDS | HOLDS | 5.00e-01 | 1e-09 | - | 1.0e+03 |" in text
+    assert "3 trials (seed 7)" in text
+    assert "Measures:" not in text
+    assert "Tags:" not in text
+
+
+def test_catalogue_coverage_per_paper_is_printed():
+    doc = document()
+    doc["summary"]["coverage"] = {"P": {
+        "ids": 4, "audited": ["P-C1"], "not_audited": {"P-C2": "a naming"},
+        "pending": ["P-C3"], "missing": ["P-C4"]}}
+    head = markdown.render_markdown(doc).split("## Findings")[0]
+    assert "Catalogue coverage" in head
+    assert "| P | 4 | 1 | P-C2 | 1 | P-C4 |" in head

@@ -11,7 +11,7 @@ import pytest
 from tests.verify.helpers import ROOT, claim_source
 from verify import Measurement, profiles, replay
 from verify.checks import run_numeric
-from verify.replay import find_claim, reproduce_commands
+from verify.replay import find_claim, load_claims, reproduce_commands
 
 # Reads the run settings at import time, as real claim modules choose their sizes.
 SETTINGS_BODY = """
@@ -105,3 +105,43 @@ def test_printed_replay_command_works_from_another_directory(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("Measurement(error=")
     assert "'edges': " in proc.stdout
+
+
+# A grid that reads the profile at import time: its points change with the profile.
+GRID_SETTINGS_BODY = """
+from verify import profile
+_SIZES = [1, 2] if profile() == "quick" else [1, 2, 3]
+
+@claim.numeric(grid={"n": _SIZES, "kind": ["a", "b"]})
+def _(n, kind):
+    return float(n) if kind == "b" else 0.0
+"""
+
+
+def test_replay_of_a_grid_point(claims_dir, monkeypatch):
+    claims_dir("grid", claim_source("T-C1", GRID_SETTINGS_BODY, expected="FAILS"))
+    monkeypatch.setenv(profiles.ENV_PROFILE, "full")
+    claim = find_claim("T-C1", claims_dir.dir)
+    assert len(claim.numeric_check.grid) == 6
+    outcome, _ = run_numeric(claim)
+    assert outcome.counterexample == {"n": 1, "kind": "b"}
+    for point in claim.numeric_check.grid:  # every point replays, point by point
+        assert replay("T-C1", point, profile="full", claims_dir=claims_dir.dir) == \
+            claim.replay(**point)
+
+
+def test_load_claims_imports_every_module_under_the_settings(claims_dir):
+    claims_dir("grid", claim_source("T-C1", GRID_SETTINGS_BODY, expected="FAILS",
+                                    holds_where="T-C2"))
+    claims_dir("settings", claim_source("T-C2", SETTINGS_BODY) + "from .test_grid import "
+               "claim as imported\n")
+    (claims_dir.dir / "__init__.py").write_text("")
+    claims = load_claims(claims_dir.dir, profile="quick")
+    assert list(claims) == ["T-C1", "T-C2"]  # the imported claim is its own module's
+    assert len(claims["T-C1"].numeric_check.grid) == 4
+    assert claims["T-C1"].holds_where == "T-C2"
+    assert len(load_claims(claims_dir.dir, profile="full")["T-C1"].numeric_check.grid) == 6
+    assert not [m for m in sys.modules if m.startswith("claims.")]  # imports restored
+    claims_dir("again", claim_source("T-C2", SETTINGS_BODY))
+    with pytest.raises(ValueError, match="'T-C2' is declared in .*test_again.py and in "):
+        load_claims(claims_dir.dir)

@@ -19,15 +19,19 @@ def claim_record(claim_id="T-C1", verdict="HOLDS", expected="HOLDS", *, margin=1
                  fragile=False, figures=(), numeric_verdict=None, finding="",
                  reproduce=("ssl-audit --id T-C1 --profile quick --seed 0",
                             "python -c 'replay'"),
-                 statement="a | b") -> dict:
-    """One claims.json claim record (schema 2)."""
+                 statement="a | b", unit="", measures="", settings=None, tags=(),
+                 holds_where="", sampling="hypothesis") -> dict:
+    """One claims.json claim record (schema 3)."""
     numeric = {"verdict": numeric_verdict or verdict, "worst_error": 0.5, "tolerance": 1e-9,
-               "margin": margin, "trials": 3, "counterexample": {"n": 2}, "seed": 7,
+               "margin": margin, "trials": 3, "sampling": sampling, "counterexample": {"n": 2},
+               "seed": None if sampling == "grid" else 7,
                "reproduce": list(reproduce), "measurements": {"gap": {"min": 0.1, "max": 2.0}},
                "message": "error 0.5 > 1e-9", "seconds": 0.1}
     return {"id": claim_id, "paper": claim_id.split("-")[0], "source": "Eq. 1",
             "statement": statement, "provenance": "TEXT", "paper_asserts": "p",
-            "finding": finding, "expected": expected, "verdict": verdict,
+            "finding": finding, "measures": measures, "unit": unit,
+            "settings": dict(settings or {}), "tags": list(tags), "holds_where": holds_where,
+            "expected": expected, "verdict": verdict,
             "matches_expected": None if verdict == "SKIPPED" else verdict == expected,
             "margin": margin, "fragile": fragile, "symbolic": None, "numeric": numeric,
             "seconds": 0.1, "figures": list(figures), "figures_from_previous_run": False,
@@ -35,14 +39,14 @@ def claim_record(claim_id="T-C1", verdict="HOLDS", expected="HOLDS", *, margin=1
 
 
 def document(*claims: dict) -> dict:
-    """A claims.json document (schema 2) of ``claims`` (default: one HOLDS claim)."""
+    """A claims.json document (schema 3) of ``claims`` (default: one HOLDS claim)."""
     claims = list(claims) or [claim_record()]
     run = {"seed": 0, "profile": "quick", "device": "cpu", "git_commit": "abc",
            "started": "now", "seconds": 1.0, "selection": "ssl-audit",
            "versions": {"python": "3", "torch": "2", "sympy": "1", "numpy": "2",
                         "hypothesis": "6"}}
-    return {"schema": 2, "run": run, "summary": report.build_summary(claims), "claims": claims,
-            "collection_errors": []}
+    return {"schema": report.SCHEMA, "run": run, "summary": report.build_summary(claims),
+            "claims": claims, "collection_errors": []}
 
 
 # -- margins and the summary ---------------------------------------------------------------
@@ -115,7 +119,7 @@ def test_write_report_replaces_files_and_figures(tmp_path):
     report_dir = tmp_path / "rep"
     first = document(claim_record(figures=["figures/T-C1.png"]))
     report.write_report(report_dir, _staged(tmp_path, "T-C1.png"), first)
-    assert json.loads((report_dir / "claims.json").read_text())["schema"] == 2
+    assert json.loads((report_dir / "claims.json").read_text())["schema"] == report.SCHEMA == 3
     again = document(claim_record(figures=["figures/T-C1.png"]))
     report.write_report(report_dir, _staged(tmp_path, "T-C1.png"), again)
     assert _figures(report_dir) == {"T-C1.png": b"new T-C1.png"}
