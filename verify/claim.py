@@ -33,7 +33,7 @@ from verify.tags import CHECKED, TAGS
 from verify.verdict import Verdict
 
 __all__ = ["Claim", "ClaimDeclarationError", "InvalidMeasurement", "Measurement", "Trial",
-           "PROVENANCES", "REQUIRE_MEASURES", "UNIT_CHARS"]
+           "PROVENANCES", "UNIT_CHARS"]
 
 PROVENANCES = ("TEXT", "SECONDARY", "DERIVED")
 """Provenance labels, see ``docs/catalogue/BL22.md#sources-and-provenance-labels``."""
@@ -44,10 +44,6 @@ _OPTIONAL = ("expected", "notes", "finding", "measures", "unit", "settings", "ta
              "holds_where")
 _SETTING_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
-REQUIRE_MEASURES = False
-"""Whether a claim with a numeric check must declare ``measures`` and ``unit``
-(:meth:`Claim.validate_complete`). False while the claim modules are migrated to the fields;
-set it True once every module declares them."""
 
 UNIT_CHARS = 16
 """A unit is short (``rad``, ``relative``, ``decades``): at most this many characters, one
@@ -214,8 +210,8 @@ class Claim:
         measured numbers out of it (the report states those).
     measures : str, default=''
         What the numeric error measures, in one line (e.g. "largest principal angle between
-        span(Z*) and the predicted eigenspace"). Required with a numeric check once
-        :data:`REQUIRE_MEASURES` is set; meaningless without one.
+        span(Z*) and the predicted eigenspace"). Required with a numeric check; meaningless
+        without one.
     unit : str, default=''
         The error's unit, short (at most :data:`UNIT_CHARS` characters): ``"rad"``,
         ``"relative"``, ``"absolute"``, ``"rank"``, ``"accuracy"``, ``"decades"``... Declared
@@ -472,13 +468,13 @@ class Claim:
     # -- use --------------------------------------------------------------------------------
     def validate_complete(self) -> None:
         """Check what can only be checked once the module is imported: a declared check,
-        ``measures`` and ``unit`` beside a numeric check (required when
-        :data:`REQUIRE_MEASURES` is set, meaningless without one), and the checked tags."""
+        ``measures`` and ``unit`` beside a numeric check (required there, meaningless without
+        one), and the checked tags."""
         if self.symbolic_check is None and self.numeric_check is None:
             self._fail("symbolic", "no check attached: decorate functions with "
                        "@claim.symbolic and/or @claim.numeric(...)")
         numeric = self.numeric_check is not None
-        if numeric and REQUIRE_MEASURES and not self.measures:
+        if numeric and not self.measures:
             self._fail("measures", "required with a numeric check: what the error measures, "
                        "in one line, and its unit= ('rad', 'relative', ...)")
         if not numeric and self.measures:

@@ -53,7 +53,6 @@ def test_every_declaration_is_complete(claims):
     assert not errors, "\n".join(errors)
 
 
-@pytest.mark.xfail(reason="phase 2 migrates the notes", strict=True)
 def test_notes_state_no_results(claims):
     carrying = [f"{c.id}: {m.group(0)!r}" for c in claims.values()
                 for m in [_RESULTS.search(c.notes)] if m]

@@ -191,8 +191,8 @@ MUTANTS = [
       "settings = {profiles.ENV_PROFILE: profile, profiles.ENV_SEED: str(seed)}\n    if device",
       "settings = {profiles.ENV_SEED: str(seed)}\n    if device", _REPLAY),
     M("replay-modules-not-restored", "verify/replay.py",
-      "                os.environ[key] = value\n        for name in [k for k, m in sys.modules.items()"
-      " if _is_under(m, directory)]:\n            del sys.modules[name]\n",
+      "                os.environ[key] = value\n        for name in [k for k, m in "
+      "sys.modules.items() if _is_under(m, directory)]:\n            del sys.modules[name]\n",
       "                os.environ[key] = value\n", _REPLAY),
     # -- torch_impl/fit/: convergence ------------------------------------------------------------
     M("fit-diverged-restart-accepted", "torch_impl/fit/restarts.py",
@@ -231,7 +231,8 @@ MUTANTS = [
     M("relations-knn-not-symmetrised", "torch_impl/relations.py",
       "    return torch.maximum(A, A.t())\n", "    return A\n", _RELATIONS),
     M("relations-laplacian-sign", "torch_impl/relations.py",
-      "        return torch.diag(d) - G.dense()\n", "        return torch.diag(d) + G.dense()\n", _RELATIONS),
+      "        return torch.diag(d) - G.dense()\n", "        return torch.diag(d) + G.dense()\n",
+      _RELATIONS),
     M("relations-labels-self-loops", "torch_impl/relations.py",
       "    G.fill_diagonal_(0)\n", "    G.fill_diagonal_(1)\n", _RELATIONS),
     M("vicreg-covariance-half", "torch_impl/losses/vicreg.py",

@@ -20,10 +20,13 @@ from verify import Claim, Measurement
 
 
 def claim_source(claim_id: str, body: str, **fields: object) -> str:
-    """A claim module: HEADER, ``claim = Claim(...)`` with defaults, then ``body``."""
+    """A claim module: HEADER, ``claim = Claim(...)`` with defaults, then ``body``.
+
+    A body with a numeric check gets a default ``measures``/``unit`` (required there)."""
+    measured = {"measures": "toy error", "unit": "absolute"} if "claim.numeric" in body else {}
     decl = {"id": claim_id, "paper": claim_id.split("-")[0], "source": "Eq. 1",
             "statement": f"statement of {claim_id}", "provenance": "DERIVED",
-            "paper_asserts": "something", "tolerance": 1e-9, **fields}
+            "paper_asserts": "something", "tolerance": 1e-9, **measured, **fields}
     args = ", ".join(f"{k}={v!r}" for k, v in decl.items())
     return HEADER + f"claim = Claim({args})\n" + textwrap.dedent(body)
 

@@ -305,7 +305,7 @@ def test_schema_3_fields_reach_claims_json_and_claims_md(tmp_path, claims_dir):
     assert {k: c1[k] for k in ("measures", "unit", "settings", "tags", "holds_where")} == {
         "measures": "relative difference of the two sides", "unit": "relative",
         "settings": {"floor": 1.0}, "tags": ["trains"], "holds_where": ""}
-    assert (c2["tags"], c2["holds_where"], c2["unit"]) == (["sweep"], "T-C1", "")
+    assert (c2["tags"], c2["holds_where"], c2["unit"]) == (["sweep"], "T-C1", "absolute")
     numeric = c2["numeric"]
     assert (numeric["sampling"], numeric["seed"], numeric["trials"]) == ("grid", None, 6)
     assert numeric["counterexample"] == {"n": 1, "k": 2}  # the first failing point

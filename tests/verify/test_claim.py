@@ -9,11 +9,13 @@ import pytest
 from hypothesis import strategies as st
 
 from verify import TAGS, Claim, ClaimDeclarationError, Measurement, grid
-from verify import claim as claim_module
 from verify.claim import InvalidMeasurement
 
 FIELDS = {"id": "T-C1", "paper": "T", "source": "Eq. 1", "statement": "s",
           "provenance": "TEXT", "paper_asserts": "p", "tolerance": 1e-9}
+
+
+MEASURED = {"measures": "absolute difference of the two sides", "unit": "absolute"}
 
 
 def declare(**changes):
@@ -159,15 +161,13 @@ def test_old_style_declaration_has_empty_new_fields():
             decl["holds_where"]) == ("", "", {}, [], "")
 
 
-def test_measures_required_with_a_numeric_check_when_switched_on(monkeypatch):
+def test_measures_required_with_a_numeric_check():
     claim = declare()
     claim.numeric(x=st.integers())(lambda x: 0.0)
-    claim.validate_complete()  # the switch is off while the claim modules are migrated
-    monkeypatch.setattr(claim_module, "REQUIRE_MEASURES", True)
     with pytest.raises(ClaimDeclarationError, match="required with a numeric check") as info:
         claim.validate_complete()
     assert info.value.field == "measures"
-    measured = declare(measures="absolute difference of the two sides", unit="absolute")
+    measured = declare(**MEASURED)
     measured.numeric(x=st.integers())(lambda x: 0.0)
     measured.validate_complete()
     symbolic = declare()
@@ -189,7 +189,7 @@ def test_measures_without_a_numeric_check_is_an_error():
     (("symbolic_only",), False, True, "'symbolic_only' requires a claim without"),
 ])
 def test_checked_tags_must_be_true_of_the_claim(tags, grid, numeric, message):
-    claim = declare(tags=tags)
+    claim = declare(tags=tags, **(MEASURED if numeric else {}))
     claim.symbolic(lambda: None)
     if numeric:
         claim.numeric(x=st.integers())(lambda x: 0.0)
@@ -198,7 +198,7 @@ def test_checked_tags_must_be_true_of_the_claim(tags, grid, numeric, message):
 
 
 def test_checked_tags_that_hold_are_accepted():
-    swept = declare(tags=("sweep", "trains"))
+    swept = declare(tags=("sweep", "trains"), **MEASURED)
     swept.numeric(grid={"x": [1, 2]})(lambda x: 0.0)
     swept.validate_complete()
     symbolic = declare(tags=("symbolic_only",))

@@ -30,6 +30,7 @@ from torch_impl.validation import (
 
 __all__ = [
     "VICREG_CONVENTIONS",
+    "VICREG_STD_EPS",
     "BARLOW_TWINS_CONVENTIONS",
     "branches_from_views",
     "vicreg_loss_convention",
@@ -45,8 +46,9 @@ VICREG_CONVENTIONS = ("official", "lightly", "solo")
 # not offered.
 BARLOW_TWINS_CONVENTIONS = ("official", "solo")
 
-# eps inside sqrt(var + eps) of the variance hinge, the same in all three codebases.
-_VICREG_STD_EPS = 1e-4
+VICREG_STD_EPS = 1e-4
+"""eps inside sqrt(Var + eps) of the variance hinge, the same in all three codebases (a
+closed-form optimum on the kink has variance 1 - eps)."""
 # BatchNorm1d's default eps, used by the official code and solo-learn.
 _BN_EPS = 1e-5
 _BT_DEFAULT_LAMBD = {"official": 0.0051, "solo": 5e-3}
@@ -88,7 +90,7 @@ def branches_from_views(Z: torch.Tensor, n_views: int = 2) -> tuple[torch.Tensor
 
 def _vicreg_hinge_arguments(z: torch.Tensor) -> torch.Tensor:
     """1 - sqrt(Var_unbiased(z_d) + 1e-4), (D,), one branch."""
-    return 1 - torch.sqrt(z.var(dim=0) + _VICREG_STD_EPS)
+    return 1 - torch.sqrt(z.var(dim=0) + VICREG_STD_EPS)
 
 
 def _vicreg_variance(z: torch.Tensor) -> torch.Tensor:

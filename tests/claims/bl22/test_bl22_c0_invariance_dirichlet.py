@@ -26,6 +26,8 @@ claim = Claim(
     paper_asserts="VICReg's invariance term (gamma/N) sum_ij G_ij ||Z_i - Z_j||^2 is a graph "
                   "Laplacian quadratic form, so VICReg recovers a local spectral embedding.",
     tolerance=1e-10,
+    measures="|invariance term - (2/N) tr(Z^T L Z)| / |(2/N) tr(Z^T L Z)| at random Z and G",
+    unit="relative",
     notes="Standard identity (docs/catalogue/BL22.md#bl22-c0). Ordered pairs: each edge counted "
           "twice, hence 2/N. Holds for weighted symmetric G too; the diagonal of G must be zero "
           "(a self-loop adds nothing to the left side but would enter D_G and G equally).",

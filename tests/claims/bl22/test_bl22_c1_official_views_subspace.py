@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from tests.claims.bl22._laplacian_support import (
+from tests.claims.bl22.protocols.laplacian import (
     CONVENTION_NOTES,
     convention_derivations,
     draw_rank,
     measure_convention,
 )
-from verify import Claim
+from tests.claims.bl22.protocols.settings import GAP_RTOL, GRAD_TOL, RANK_RTOL
+from verify import Claim, Measurement, device
 
 claim = Claim(
     id="BL22-C1-official",
@@ -31,11 +32,16 @@ claim = Claim(
     paper_asserts="VICReg recovers Laplacian Eigenmaps on the positive-pair (views) graph G "
                   "(abstract; the paper's loss is the pooled one of its Sec. 2.2 snippet).",
     tolerance=1e-4,
+    measures="largest principal angle between span(H Z*) and the bottom-r eigenspace of the "
+             "views graph's L (degeneracy-aware)",
+    unit="rad",
+    settings={"rank_rtol": RANK_RTOL, "gap_rtol": GAP_RTOL, "grad_tol": GRAD_TOL},
+    tags=("trains", "convention"),
     notes=(
         "Convention: docs/catalogue/BL22.md#codebase-conventions, official (= lightly); lightly's "
         "loss equals the official one exactly (tests/torch_impl/losses/test_conventions.py), "
         "so BL22-C1-official covers lightly; solo-learn differs only by the variance term's "
-        "missing /2 (the two give the same optima here: measured losses agree). "
+        "missing /2 (BL22-C1-official and BL22-C1-solo audit one each). "
         + CONVENTION_NOTES
     ),
     finding="Under the official (= lightly) VICReg code the optimum on a views graph still spans "
@@ -55,7 +61,9 @@ def _():
     k=st.integers(1, 8),
 )
 def _(seed: int, n_samples: int, k: int):
-    return measure_convention(n_samples, k, "official", seed)
+    trial = measure_convention(n_samples, k, "official", seed, device=device())
+    return Measurement(error=trial.comparison.angle, extra=trial.extra(),
+                       figure_data=trial.figure_data())
 
 
 @claim.figure(name="rank")

@@ -11,14 +11,15 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from derivations.bl22.laplacian import eigenmaps_multiplier, subspace_derivations
-from tests.claims.bl22._laplacian_support import (
+from tests.claims.bl22.protocols.laplacian import (
     WEIGHTS,
     draw_problems,
     draw_ritz,
     irregular_relation,
     measure_both_problems,
 )
-from verify import Claim
+from tests.claims.bl22.protocols.settings import GAP_RTOL, GRAD_TOL, RANK_RTOL
+from verify import Claim, Measurement, device
 
 claim = Claim(
     id="BL22-C1b",
@@ -31,6 +32,11 @@ claim = Claim(
     paper_asserts="VICReg recovers Laplacian Eigenmaps on the positive-pair graph G "
                   "(abstract; SECONDARY restatements name kNN and class graphs too).",
     tolerance=1e-4,
+    measures="largest principal angle between span(H Z*) and the bottom-r eigenspace of L = D - "
+             "G on 1-perp (degeneracy-aware)",
+    unit="rad",
+    settings={"rank_rtol": RANK_RTOL, "gap_rtol": GAP_RTOL, "grad_tol": GRAD_TOL},
+    tags=("trains",),
     notes=(
         "Formalisation: BL22's pooled VICReg (paper snippet), free Z, 2 seeded restarts, "
         "certified optimum (min-norm subgradient <= 1e-8); weights (alpha, beta, gamma) drawn "
@@ -69,8 +75,10 @@ def _():
 )
 def _(seed: int, kind: str, sizes: list[int], n_knn: int, k_nn: int, offset: int,
       weights: str):
-    G = irregular_relation(kind, sizes, n_knn, k_nn, seed)
-    return measure_both_problems(G, offset, weights, seed, problem="laplacian")
+    G = irregular_relation(kind, tuple(sizes), n_knn, k_nn, seed)
+    trial = measure_both_problems(G, offset, weights, seed, device=device())
+    return Measurement(error=trial.comparisons["laplacian"].angle, extra=trial.extra("laplacian"),
+                       figure_data=trial.figure_data())
 
 
 @claim.figure(name="problems")

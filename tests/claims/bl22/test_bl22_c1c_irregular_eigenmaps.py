@@ -10,7 +10,6 @@ the null space of L (r <= #components - 1); beyond it, with unequal degrees, the
 from __future__ import annotations
 
 import torch
-from hypothesis import strategies as st
 
 from derivations.base import lambdify_torch
 from derivations.bl22.laplacian import (
@@ -22,13 +21,14 @@ from derivations.bl22.laplacian import (
     eigenmaps_multiplier,
     two_cliques_counterexample,
 )
-from tests.claims.bl22._laplacian_support import (
+from tests.claims.bl22.protocols.laplacian import (
     draw_problems,
     irregular_relation,
     measure_both_problems,
     nontrivial_spectrum,
 )
-from verify import Claim, Measurement, profile
+from tests.claims.bl22.protocols.settings import GAP_RTOL, GRAD_TOL, RANK_RTOL
+from verify import Claim, Measurement, device, points, profile
 
 claim = Claim(
     id="BL22-C1c",
@@ -43,28 +43,32 @@ claim = Claim(
                   "recovers Laplacian Eigenmaps on the positive graph', kNN / class graphs).",
     tolerance=1e-4,
     expected="FAILS",
+    measures="largest principal angle between span(H Z*) and the bottom-r Laplacian Eigenmaps "
+             "((L, D)) eigenspace (degeneracy-aware)",
+    unit="rad",
+    settings={"rank_rtol": RANK_RTOL, "gap_rtol": GAP_RTOL, "grad_tol": GRAD_TOL},
+    tags=("trains", "sweep"),
+    holds_where="BL22-C1a",
     notes=(
         "Formalisation: as BL22-C1b (pooled VICReg, free Z, certified fits, r = numerical rank), "
         "compared with Laplacian Eigenmaps proper: the generalized eigenvectors Y of (L, D), "
         "D-orthogonal to 1, through their centred span H Y (VICReg's mean is free). Trials: a "
-        "fixed list of cases (class graphs of distinct class sizes, kNN graphs; K = (#components - "
-        "1) + offset with offset in [1, 3], beyond the component indicators; weights decorrelated "
-        "(1, 25, 1) or balanced (2, 5, 1)), the smallest counterexample first, so that "
-        "hypothesis's shrinking costs no new fit. FAILS: the optimum is the bottom of L "
-        "(BL22-C1b), not of (L, D). Smallest counterexample (exact, symbolic check): the class "
-        "graph of two classes of sizes 2 and 3 (N = 5), K = 2. spec(L) = {0, 0, 2, 3, 3}, spec(L, "
-        "D) = {0, 0, 3/2, 3/2, 2}: a clique of size m has L-eigenvalue m but (L, D)-eigenvalue "
-        "m/(m-1), so L selects the SMALL class's internal direction e_0 - e_1 while LE selects the "
-        "LARGE class's; the two spans are at pi/2 (measured: 1.5708 rad). kNN graphs (degree ratio "
-        "~2) give angles 0.03-0.15 rad. Why the paper's wording misleads: VICReg's "
-        "variance/covariance normalise with the centred Euclidean metric, LE with the degree "
-        "metric Z^T D Z; the two coincide only for D = d I. Condition under which it holds "
-        "(measured): a regular G (BL22-C1a: angles to LE proper at the level of the fit "
-        "certificate, <= 1e-7, on views and random d-regular graphs), or an optimum inside the "
-        "null space of L, r <= #components - 1 (BL22-C1b's extra 'angle_eigenmaps' ~1e-13 there; "
-        "also what the customary weights' collapsed optimum does on class graphs). The extra "
-        "'clique_formula_error' checks the lambdified clique eigenvalues m and m/(m-1) against the "
-        "eigensolver on every class graph."
+        "fixed grid of graphs (class graphs of distinct class sizes, kNN graphs; K = "
+        "(#components - 1) + offset with offset in [1, 3], beyond the component indicators; "
+        "weights decorrelated (1, 25, 1) or balanced (2, 5, 1); the point's seed draws the kNN "
+        "points and the fit's starts), the smallest counterexample first; quick: the first two "
+        "points. FAILS: the optimum is the bottom of L (BL22-C1b), not of (L, D). Smallest "
+        "counterexample (exact, symbolic check): the class graph of two classes of sizes 2 and "
+        "3 (N = 5), K = 2. spec(L) = {0, 0, 2, 3, 3}, spec(L, D) = {0, 0, 3/2, 3/2, 2}: a clique "
+        "of size m has L-eigenvalue m but (L, D)-eigenvalue m/(m-1), so L selects the SMALL "
+        "class's internal direction e_0 - e_1 while LE selects the LARGE class's; the two spans "
+        "are at pi/2. Why the paper's wording misleads: VICReg's variance/covariance normalise "
+        "with the centred Euclidean metric, LE with the degree metric Z^T D Z; the two coincide "
+        "only for D = d I. Condition under which it holds: a regular G (BL22-C1a, views and "
+        "random d-regular graphs), or an optimum inside the null space of L, r <= #components - "
+        "1 (BL22-C1b's extra 'angle_eigenmaps'; also what the customary weights' collapsed "
+        "optimum does on class graphs). The extra 'clique_formula_error' checks the lambdified "
+        "clique eigenvalues m and m/(m-1) against the eigensolver on every class graph."
     ),
     finding="VICReg is Laplacian Eigenmaps only on regular graphs: with unequal class sizes its "
             "optimum picks a different subspace from Laplacian Eigenmaps.",
@@ -92,43 +96,41 @@ def _clique_formula_error(G: torch.Tensor, sizes: list[int]) -> float:
     return worst
 
 
-# A FAILS claim makes hypothesis shrink, and every shrink step would be a new fit: the trials
-# are therefore indices into this fixed list (the smallest counterexample first), so a run
-# trains at most len(_CASES) models and replays come from _MEASURED.
-# (kind, class sizes or (n, k) of the kNN graph, offset of K beyond #components - 1, weights)
-_CASES = (
-    ("classes", (2, 3), 1, "decorrelated"),  # smallest counterexample, N = 5, K = 2
-    ("knn", (10, 3), 2, "decorrelated"),
-    ("classes", (2, 3, 5), 2, "balanced"),
-    ("knn", (12, 2), 3, "decorrelated"),
-    ("classes", (3, 6), 3, "decorrelated"),
-    ("knn", (14, 4), 1, "balanced"),
+_GRAPHS = {
+    "classes-2-3": ("classes", (2, 3)),  # the smallest counterexample, N = 5
+    "knn-10-3": ("knn", (10, 3)),  # (points, neighbours)
+    "classes-2-3-5": ("classes", (2, 3, 5)),
+    "knn-12-2": ("knn", (12, 2)),
+    "classes-3-6": ("classes", (3, 6)),
+    "knn-14-4": ("knn", (14, 4)),
+}
+"""graph name -> (kind, class sizes or (n, k) of the kNN graph)."""
+
+# The smallest counterexample first (its K = 2); quick (CI): it and one kNN graph.
+_POINTS = points(
+    {"graph": "classes-2-3", "offset": 1, "weights": "decorrelated", "seed": 0},
+    {"graph": "knn-10-3", "offset": 2, "weights": "decorrelated", "seed": 1},
+    {"graph": "classes-2-3-5", "offset": 2, "weights": "balanced", "seed": 2},
+    {"graph": "knn-12-2", "offset": 3, "weights": "decorrelated", "seed": 3},
+    {"graph": "classes-3-6", "offset": 3, "weights": "decorrelated", "seed": 4},
+    {"graph": "knn-14-4", "offset": 1, "weights": "balanced", "seed": 5},
 )
-_MEASURED: dict[int, Measurement] = {}
+_QUICK = points(*_POINTS.points[:2])
 
 
-def _measure(case: int, seed: int) -> Measurement:
-    kind, shape, offset, weights = _CASES[case]
+@claim.numeric(grid=_QUICK if profile() == "quick" else _POINTS)
+def _(graph: str, offset: int, weights: str, seed: int):
+    kind, shape = _GRAPHS[graph]
     if kind == "classes":
-        G = irregular_relation(kind, list(shape), 0, 0, seed)
+        G = irregular_relation(kind, shape, 0, 0, seed)
     else:
-        G = irregular_relation(kind, [], shape[0], shape[1], seed)
-    measurement = measure_both_problems(G, offset, weights, seed, problem="eigenmaps")
+        G = irregular_relation(kind, (), shape[0], shape[1], seed)
+    trial = measure_both_problems(G, offset, weights, seed, device=device())
+    extra = trial.extra("eigenmaps")
     if kind == "classes":
-        measurement.extra["clique_formula_error"] = _clique_formula_error(G, list(shape))
-    return measurement
-
-
-# quick (CI): the smallest counterexample and one kNN graph; full: every case.
-_N_CASES = 2 if profile() == "quick" else len(_CASES)
-
-
-@claim.numeric(trials={"quick": 2, "full": 6}, case=st.integers(0, _N_CASES - 1))
-def _(case: int):
-    # The kNN points and the fit's random starts follow the case index (deterministic).
-    if case not in _MEASURED:
-        _MEASURED[case] = _measure(case, seed=case)
-    return _MEASURED[case]
+        extra["clique_formula_error"] = _clique_formula_error(G, list(shape))
+    return Measurement(error=trial.comparisons["eigenmaps"].angle, extra=extra,
+                       figure_data=trial.figure_data())
 
 
 @claim.figure(name="problems")

@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from derivations.bl22 import linear as sym
 from derivations.bl22 import vicreg_closed_form as c2
-from tests.claims.bl22 import _linear_support as sup
-from torch_impl.metrics import relative_error
-from verify import Claim, Measurement
+from tests.claims.bl22.protocols import linear
+from tests.claims.bl22.protocols.settings import GRAD_TOL
+from torch_impl.metrics import largest_principal_angle, relative_eigengap, relative_error
+from verify import Claim, Measurement, device
 
 claim = Claim(
     id="BL22-C3",
@@ -28,6 +29,11 @@ claim = Claim(
     paper_asserts="VICReg's optimal parameters of a linear network are given in closed form "
                   "(SECONDARY: they are Locality Preserving Projections, LDA for a class graph).",
     tolerance=1e-4,
+    measures="max(largest principal angle between span(X W*) and span(X V_K), max relative "
+             "error of the column stds of Z* against t(rho_k))",
+    unit="rad|relative",
+    settings={"grad_tol": GRAD_TOL},
+    tags=("trains", "linear"),
     notes=(
         "Formalisation: BL22's pooled VICReg (paper snippet: torch.cov, hinge on sqrt(C_kk), 2 "
         "triu(C)^2, (gamma/N) sum over ordered pairs) of Z = X W, trained with fit_linear on "
@@ -36,19 +42,19 @@ claim = Claim(
         "column z = sqrt(N-1) t X v (v^T X^T H X v = 1) has variance t^2 and Dirichlet energy "
         "(N-1) rho t^2 (derivation vicreg_column_reduction), so t_k = C2's COLUMN_STD(rho_k) "
         "(imported, not retyped) and the KKT points of the hard-constraint form are A w = mu B w "
-        "(pencil_kkt). Regime audited (the closed form's, measured): at most one column on the "
-        "hinge kink (alpha = f 4 gamma rho_2 (N-1)/N, f in {0.2, 0.5, 0.9}, so t_k = f rho_2 / "
-        "rho_k < 1 for k >= 2) and beta = beta_factor * max(1, max_kj beta*_kj), beta_factor in "
-        "{2, 10}, beta*_kj = C2's PAIR_BETA_THRESHOLD. Outside it the WEIGHTS are not the closed "
-        "form (C2: with two columns on the kink, rho_k != rho_j, the decorrelated point is a "
-        "saddle for every finite beta, so the optimum has Cov_kj = O(gamma rho-gap / beta)); the "
-        "span can still agree: development runs at (alpha, beta, gamma) = (25, 25, 1), all t = 1, "
-        "gave angles ~1e-13 with Cov off-diagonals 4e-3 and a loss 0.2% below the closed form, and "
-        "(25, 1, 25) (small beta) collapsed Z* to rank 1 of K = 2 in one of two runs (not part of "
-        "the trials: the all-kink fits take ~30 s). Data: two views of N' in [6, 12] base points, "
-        "D in [2, 5], per-feature noise so the pencil's eigenvalues are distinct; X^T H X "
-        "invertible (N - 1 >= D). error = max(largest principal angle between span(X W*) and "
-        "span(X V_K), max relative error of the column stds against t_k); extras: relative "
+        "(pencil_kkt). Regime audited (the closed form's, found in development): at most one "
+        "column on the hinge kink (alpha = f 4 gamma rho_2 (N-1)/N, f in {0.2, 0.5, 0.9}, so t_k = "
+        "f rho_2 / rho_k < 1 for k >= 2) and beta = beta_factor * max(1, max_kj beta*_kj), "
+        "beta_factor in {2, 10}, beta*_kj = C2's PAIR_BETA_THRESHOLD. Outside it the WEIGHTS are "
+        "not the closed form (C2: with two columns on the kink, rho_k != rho_j, the decorrelated "
+        "point is a saddle for every finite beta, so the optimum has Cov_kj = O(gamma rho-gap / "
+        "beta)); the span can still agree: development runs at (alpha, beta, gamma) = (25, 25, 1), "
+        "all t = 1, gave angles ~1e-13 with Cov off-diagonals 4e-3 and a loss 0.2% below the "
+        "closed form, and (25, 1, 25) (small beta) collapsed Z* to rank 1 of K = 2 in one of two "
+        "runs (not part of the trials: the all-kink fits take ~30 s). Data: two views of N' in [6, "
+        "12] base points, D in [2, 5], per-feature noise so the pencil's eigenvalues are distinct; "
+        "X^T H X invertible (N - 1 >= D). error = max(largest principal angle between span(X W*) "
+        "and span(X V_K), max relative error of the column stds against t_k); extras: relative "
         "eigengap at the cut, the loss gap to sum_k COLUMN_LOSS(rho_k), alpha, beta, C2's "
         "threshold, certificate."
     ),
@@ -78,14 +84,15 @@ def _():
 def _(seed: int, n_orig: int, dim: int, k: int, fraction: float, gamma: float,
       beta_factor: float):
     k = min(k, dim - 1)
-    X, G = sup.views_data(seed, n_orig, dim)
+    X, G = linear.views_data(seed, n_orig, dim, device=device())
     n = X.shape[0]
-    spectrum = sup.vicreg_pencil(X, G)
-    pencil = sup.vicreg_pencil(X, G, k)
-    regime = sup.vicreg_regime(pencil.values, n, fraction=fraction, gamma=gamma,
-                               beta_factor=beta_factor)
-    fit = sup.fit_vicreg(X, G, k, alpha=regime.alpha, beta=regime.beta, gamma=gamma, seed=seed)
-    angle = sup.span_angle(X @ fit.w, X @ pencil.vectors)
+    spectrum = linear.vicreg_pencil(X, G)
+    pencil = linear.vicreg_pencil(X, G, k)
+    regime = linear.vicreg_regime(pencil.values, n, fraction=fraction, gamma=gamma,
+                                  beta_factor=beta_factor)
+    fit = linear.fit_vicreg(X, G, k, alpha=regime.alpha, beta=regime.beta, gamma=gamma,
+                            seed=seed, grad_tol=claim.settings["grad_tol"])
+    angle = largest_principal_angle(X @ fit.w, X @ pencil.vectors)
     cov_kk = torch.cov(fit.z.T).reshape(k, k)
     stds = torch.linalg.eigvalsh(cov_kk).flip(0).clamp_min(0).sqrt()
     std_error = float(((stds - regime.stds) / regime.stds).abs().max())
@@ -93,7 +100,7 @@ def _(seed: int, n_orig: int, dim: int, k: int, fraction: float, gamma: float,
     return Measurement(
         error=max(angle, std_error),
         extra={"angle": angle, "std_error": std_error,
-               "eigengap": sup.relative_gap(spectrum.values, k),
+               "eigengap": relative_eigengap(spectrum.values, k),
                "loss_gap": relative_error(torch.tensor(fit.loss), torch.tensor(closed_loss)),
                "alpha": regime.alpha, "beta": regime.beta,
                "beta_threshold": regime.beta_threshold, "certificate": fit.grad_norm},
@@ -103,8 +110,10 @@ def _(seed: int, n_orig: int, dim: int, k: int, fraction: float, gamma: float,
 
 @claim.figure(name="angles")
 def _(trials, fig):
-    sup.draw_angle_vs_gap(trials, fig, tolerance=claim.tolerance,
-                          title="BL22-C3: span(X W*) vs X V_K (VICReg pencil)")
+    extras = [t.measurement.extra for t in trials]
+    linear.draw_angle_vs_gap(fig, [e["eigengap"] for e in extras], [e["angle"] for e in extras],
+                             tolerance=claim.tolerance,
+                             title="BL22-C3: span(X W*) vs X V_K (VICReg pencil)")
 
 
 @claim.figure(name="stds")

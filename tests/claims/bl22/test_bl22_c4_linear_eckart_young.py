@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from derivations.base import lambdify_torch
 from derivations.bl22 import linear as sym
 from derivations.bl22 import simclr as c4
-from tests.claims.bl22 import _linear_support as sup
-from torch_impl.metrics import relative_error
-from verify import Claim, Measurement
+from tests.claims.bl22.protocols import linear
+from tests.claims.bl22.protocols.settings import GRAD_TOL
+from torch_impl.metrics import largest_principal_angle, relative_eigengap, relative_error
+from verify import Claim, Measurement, device
 
 claim = Claim(
     id="BL22-C4-linear",
@@ -34,16 +35,21 @@ claim = Claim(
     paper_asserts="SimCLR's optimal linear parameters are given in closed form and correspond "
                   "to (linear) MDS (abstract; SECONDARY restatements).",
     tolerance=1e-4,
+    measures="max(relative error of the eigenvalues of Z*^T Z* against max(mu_K, 0), largest "
+             "principal angle between span(X W*) and span(X V_K))",
+    unit="rad|relative",
+    settings={"grad_tol": GRAD_TOL},
+    tags=("trains", "linear"),
     notes=(
         "Relaxation: BL22-C4d's spectral contrastive loss (HaoChen et al. 2021 with BL22's G, all "
-        "ordered pairs, i = j included; its support module's function and its PSD_PART = "
-        "max(lambda, 0), lambdified, not retyped). The cosine InfoNCE itself has no linear "
-        "closed form (BL22-C4-linear-infonce). Fits: fit_linear, gradient certificate 1e-8, "
-        "2 restarts, views graph data (two noisy views, optional common mean 0.5), N' in [6, "
-        "12], D in [2, 5], K <= the number of positive mu. error = max(relative error of the K "
-        "non-zero eigenvalues of Z*^T Z* against max(mu_K, 0), largest principal angle between "
-        "span(X W*) and span(X V_K)); extras: relative eigengap at the cut, the Gram error "
-        "||Z* Z*^T - X V diag(mu+) V^T X^T|| / ||.||, certificate."
+        "ordered pairs, i = j included: torch_impl.losses.spectral_contrastive_loss) and its "
+        "PSD_PART = max(lambda, 0), lambdified, not retyped. The cosine InfoNCE itself has no "
+        "linear closed form (BL22-C4-linear-infonce). Fits: fit_linear, gradient certificate 1e-8, "
+        "2 restarts, views graph data (two noisy views, optional common mean 0.5), N' in [6, 12], "
+        "D in [2, 5], K <= the number of positive mu. error = max(relative error of the K non-zero "
+        "eigenvalues of Z*^T Z* against max(mu_K, 0), largest principal angle between span(X W*) "
+        "and span(X V_K)); extras: relative eigengap at the cut, the Gram error ||Z* Z*^T - X V "
+        "diag(mu+) V^T X^T|| / ||.||, certificate."
     ),
     finding="The spectral contrastive relaxation of linear SimCLR has the MDS-like closed form: "
             "the top generalized eigenpairs of (X^T G X, X^T X).",
@@ -67,20 +73,20 @@ def _():
     shift=st.sampled_from([0.0, 0.5]),
 )
 def _(seed: int, n_orig: int, dim: int, k: int, shift: float):
-    X, G = sup.views_data(seed, n_orig, dim, shift=shift)
-    spectrum = sup.spectral_pencil(X, G)
+    X, G = linear.views_data(seed, n_orig, dim, shift=shift, device=device())
+    spectrum = linear.spectral_pencil(X, G)
     k = max(1, min(k, dim - 1, int((spectrum.values > 0).sum())))
-    pencil = sup.spectral_pencil(X, G, k)
-    fit = sup.fit_spectral(X, G, k, seed=seed)
+    pencil = linear.spectral_pencil(X, G, k)
+    fit = linear.fit_spectral(X, G, k, seed=seed, grad_tol=claim.settings["grad_tol"])
     kept = _psd_part(pencil.values)
     measured = torch.linalg.eigvalsh(fit.z.T @ fit.z).flip(0)
     spectrum_error = relative_error(measured, kept)
-    angle = sup.span_angle(X @ fit.w, X @ pencil.vectors)
+    angle = largest_principal_angle(X @ fit.w, X @ pencil.vectors)
     truncation = X @ pencil.vectors @ torch.diag(kept) @ pencil.vectors.T @ X.T
     return Measurement(
         error=max(spectrum_error, angle),
         extra={"angle": angle, "spectrum_error": spectrum_error,
-               "eigengap": sup.relative_gap(spectrum.values, k),
+               "eigengap": relative_eigengap(spectrum.values, k),
                "gram_error": relative_error(fit.z @ fit.z.T, truncation),
                "certificate": fit.grad_norm},
         figure_data=(measured.tolist(), kept.tolist()),
@@ -89,8 +95,10 @@ def _(seed: int, n_orig: int, dim: int, k: int, shift: float):
 
 @claim.figure(name="angles")
 def _(trials, fig):
-    sup.draw_angle_vs_gap(trials, fig, tolerance=claim.tolerance,
-                          title="BL22-C4-linear: span(X W*) vs top-K of (X^T G X, X^T X)")
+    extras = [t.measurement.extra for t in trials]
+    linear.draw_angle_vs_gap(fig, [e["eigengap"] for e in extras], [e["angle"] for e in extras],
+                             tolerance=claim.tolerance,
+                             title="BL22-C4-linear: span(X W*) vs top-K of (X^T G X, X^T X)")
 
 
 @claim.figure(name="spectrum")

@@ -16,10 +16,11 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from derivations.bl22 import simclr as sym
-from tests.claims.bl22 import _simclr_support as sup
+from tests.claims.bl22.protocols import simclr
+from tests.claims.bl22.protocols.settings import GRAD_TOL
 from torch_impl.losses import simclr_loss
 from torch_impl.relations import views_relation
-from verify import Claim, Measurement
+from verify import Claim, Measurement, device
 
 claim = Claim(
     id="BL22-C4b",
@@ -33,28 +34,33 @@ claim = Claim(
                   "which our catalogue derived is reachable only as tau -> 0, with positives at "
                   "cosine 1 and every non-positive strictly lower.",
     tolerance=1e-9,
+    measures="max over tau of max(0, L(trained) - L(explicit configuration)) / max(1, B): the "
+             "trained gap must lie under the explicit gap",
+    unit="relative",
+    settings={"grad_tol": GRAD_TOL},
+    tags=("trains",),
     notes="Relaxation audited: the tau -> 0 limit of the exact cosine loss (no other change). "
-          "Symbolic: the loss of the collapsed regular simplex minus B equals GAP_BOUND with "
-          "delta = N'/(N'-1) for every tau (general V, N' per row, and from the loss formula for "
-          "N'=3, V=2); collapsed components at any cosines c_m give the row gap (V-1) log(1 + "
-          "V/(V-1) sum_m e^{-(1-c_m)/tau}) <= GAP_BOUND(min_m (1 - c_m)); lim_{tau->0+} GAP_BOUND "
-          "= 0 for delta > 0. With C4a (L >= B) this proves the limit; the numeric check measures "
-          "what SimCLR training reaches. Numeric: tau sweep 1, 0.4, 0.2, 0.1; at each tau the "
-          "certified free-Z optimum (fit_free, 2 random restarts, certificate 1e-8) is compared "
-          "with the explicit configuration (simplex if K >= N'-1, else equally spaced circle): "
-          "error = max over tau of max(0, L_trained - L_config) / max(1, B), i.e. the trained gap "
-          "must lie under the explicit gap, which -> 0. Extras: the trained relative gap at tau = "
-          "0.1, the slack GAP_BOUND - (L_config - B) >= 0, and for K >= N'-1 |L_trained - B - "
-          "GAP_BOUND| / max(1, B) (the optimum IS the simplex, see BL22-C4c). The sweep stops at "
-          "tau = 0.1: below it the repulsion between components is e^{-N'/((N'-1) tau)} < 1e-5 of "
-          "the loss scale and the certificate no longer resolves the arrangement (the measured "
-          "gap at tau = 0.1 is already below 1e-2 max(1, B)). Condition found: K >= 2 (or N' <= "
-          "2); with K = 1 and N' >= 3 the limit gap is > 0 (BL22-C4b-1D). The limit does NOT need "
-          "positives to coincide (the catalogue's first derivation, cosine 1 on every positive "
-          "pair, is too strong): it needs, for every i, equal cosines to all its positives and "
-          "strictly smaller ones to every non-positive (e.g. a ring graph on an equally spaced "
-          "circle: gap 1.4e-2 at tau = 0.1, 2.7e-10 at tau = 0.02), though on the views graph the "
-          "optimum does collapse positives at every tau.",
+          "Symbolic: the loss of the collapsed regular simplex minus B equals GAP_BOUND with delta "
+          "= N'/(N'-1) for every tau (general V, N' per row, and from the loss formula for N'=3, "
+          "V=2); collapsed components at any cosines c_m give the row gap (V-1) log(1 + V/(V-1) "
+          "sum_m e^{-(1-c_m)/tau}) <= GAP_BOUND(min_m (1 - c_m)); lim_{tau->0+} GAP_BOUND = 0 for "
+          "delta > 0. With C4a (L >= B) this proves the limit; the numeric check measures what "
+          "SimCLR training reaches. Numeric: tau sweep 1, 0.4, 0.2, 0.1; at each tau the certified "
+          "free-Z optimum (fit_free, 2 random restarts, certificate 1e-8) is compared with the "
+          "explicit configuration (simplex if K >= N'-1, else equally spaced circle): error = max "
+          "over tau of max(0, L_trained - L_config) / max(1, B), i.e. the trained gap must lie "
+          "under the explicit gap, which -> 0. Extras: the trained relative gap at tau = 0.1, the "
+          "slack GAP_BOUND - (L_config - B) >= 0, and for K >= N'-1 |L_trained - B - GAP_BOUND| / "
+          "max(1, B) (the optimum IS the simplex, see BL22-C4c). The sweep stops at tau = 0.1: "
+          "below it the repulsion between components is e^{-N'/((N'-1) tau)} < 1e-5 of the loss "
+          "scale and the certificate no longer resolves the arrangement (extra "
+          "'relative_gap_at_tau_min' shows how small the gap already is at tau = 0.1). Condition "
+          "found: K >= 2 (or N' <= 2); with K = 1 and N' >= 3 the limit gap is > 0 (BL22-C4b-1D). "
+          "The limit does NOT need positives to coincide (the catalogue's first derivation, cosine "
+          "1 on every positive pair, is too strong): it needs, for every i, equal cosines to all "
+          "its positives and strictly smaller ones to every non-positive (e.g. a ring graph on an "
+          "equally spaced circle: gap 1.4e-2 at tau = 0.1, 2.7e-10 at tau = 0.02), though on the "
+          "views graph the optimum does collapse positives at every tau.",
     finding="With K >= 2 SimCLR's minimum tends to the Gibbs bound as tau -> 0 on the views "
             "graph; positives need equal, not unit, cosines for that.",
 )
@@ -76,16 +82,17 @@ def _():
     k=st.integers(2, 7),
 )
 def _(seed: int, n_orig: int, n_views: int, k: int):
-    G = views_relation(n_orig, n_views, device=sup.DEVICE)
-    bound = sup.gibbs_bound(G)
+    G = views_relation(n_orig, n_views, device=device())
+    bound = simclr.gibbs_bound(G)
     scale = max(1.0, abs(bound))
     simplex = k >= n_orig - 1
-    config = sup.collapsed_configuration(n_orig, n_views, k, simplex=simplex)
+    config = simclr.collapsed_configuration(n_orig, n_views, k, simplex=simplex, device=G.device)
     excess, trained_gaps, config_gaps, slack, to_closed_form = [], [], [], [], []
     for tau in _TAUS:
-        trained = sup.fit_simclr(G, k, tau, seed=seed).loss
+        trained = simclr.fit_simclr(G, k, tau, seed=seed,
+                                    grad_tol=claim.settings["grad_tol"]).loss
         at_config = float(simclr_loss(config, G, tau=tau))
-        closed = sup.gap_bound(n_orig, n_views, tau, simplex=simplex)
+        closed = simclr.gap_bound(n_orig, n_views, tau, simplex=simplex)
         excess.append(max(0.0, trained - at_config) / scale)
         trained_gaps.append(trained - bound)
         config_gaps.append(at_config - bound)

@@ -20,10 +20,13 @@ from hypothesis import strategies as st
 
 from derivations.base import lambdify_torch
 from derivations.bl22 import simclr as sym
-from tests.claims.bl22 import _simclr_support as sup
+from tests.claims.bl22.protocols import simclr
+from tests.claims.bl22.protocols.settings import GAP_RTOL, RANK_RTOL
 from torch_impl.fit import fit_free
-from torch_impl.metrics import numerical_rank, relative_error, subspace_distance
-from verify import Claim, Measurement
+from torch_impl.losses import spectral_contrastive_loss
+from torch_impl.metrics import largest_principal_angle, numerical_rank, relative_error
+from torch_impl.relations import as_relation
+from verify import Claim, Measurement, device
 
 claim = Claim(
     id="BL22-C4d",
@@ -37,6 +40,13 @@ claim = Claim(
                   "rank-K approximation (Eckart-Young) of a kernel built from G; SimCLR "
                   "corresponds to (kernel) MDS / ISOMAP.",
     tolerance=1e-6,
+    measures="max(relative error of the top-K eigenvalues of Z* Z*^T against max(lambda_k, 0), "
+             "largest principal angle between span(Z*) and G's eigenvectors up to the cut)",
+    unit="rad|relative",
+    # grad_tol: 100x tighter than settings.GRAD_TOL (a smooth quartic loss reaches it); gap_rtol:
+    # eigenvalues of G within gap_rtol * max|lambda| of lambda_r belong to the cut's eigenspace.
+    settings={"grad_tol": 1e-10, "gap_rtol": GAP_RTOL},
+    tags=("trains",),
     notes="Relaxation audited: the spectral contrastive loss (HaoChen et al. 2021) with BL22's "
           "G as positive weights and all ordered pairs, the diagonal i = j INCLUDED, as "
           "negatives - with i != j only, the diagonal of Z Z^T is free and no Eckart-Young form "
@@ -57,7 +67,7 @@ claim = Claim(
           "eigenspace straddling the cut are defined, so error = max(relative error of the "
           "top-K eigenvalues of Z Z^T against PSD_PART(lambda_1..K), largest principal angle "
           "between span(Z) (its r = #positive kept eigenvalues left singular vectors) and the "
-          "eigenvectors of G with lambda >= lambda_r - 1e-8 scale); when the cut is "
+          "eigenvectors of G with lambda >= lambda_r - gap_rtol scale); when the cut is "
           "non-degenerate (or fewer than K eigenvalues are positive) this is equivalent to "
           "Z Z^T = the truncation, whose relative error is the extra 'gram_error'. Extras: "
           "eigengap at the cut, the loss against -sum PSD_PART^2, rank(Z) - r.",
@@ -78,16 +88,18 @@ def _():
 @claim.numeric(
     trials={"quick": 2, "full": 8},
     seed=st.integers(0, 2**16),
-    kind=st.sampled_from(["views", "class", "knn", "ring"]),
+    kind=st.sampled_from(list(simclr.RELATION_KINDS)),
     n=st.integers(4, 24),
     k=st.integers(1, 8),
 )
 def _(seed: int, kind: str, n: int, k: int):
     rng = torch.Generator().manual_seed(seed)
-    G = sup.relation(kind, n, rng)
+    G = simclr.relation(kind, n, rng, device=device())
     k = min(k, G.shape[0] - 1)
-    fit = fit_free(lambda Z: sup.spectral_contrastive_loss(Z, G), (G.shape[0], k), seed=seed,
-                   restarts=2, grad_tol=1e-10, device=sup.DEVICE,
+    rel = as_relation(G)
+    loss_of = spectral_contrastive_loss.unchecked
+    fit = fit_free(lambda Z: loss_of(Z, rel), (G.shape[0], k), seed=seed, restarts=2,
+                   grad_tol=claim.settings["grad_tol"], device=G.device,
                    progress=False).require_converged()
     values, vectors = torch.linalg.eigh(G)
     values, vectors = values.flip(0), vectors.flip(1)
@@ -97,9 +109,9 @@ def _(seed: int, kind: str, n: int, k: int):
     r = int((kept > 0).sum())
     left = torch.linalg.svd(fit.z, full_matrices=False).U[:, :r]
     scale = float(values.abs().max())
-    cluster = vectors[:, values >= values[r - 1] - 1e-8 * scale]
+    cluster = vectors[:, values >= values[r - 1] - claim.settings["gap_rtol"] * scale]
     spectrum_error = relative_error(torch.linalg.eigvalsh(gram).flip(0)[:k], kept)
-    angle = subspace_distance(cluster, left)
+    angle = largest_principal_angle(cluster, left)
     eigengap = float(values[k - 1] - values[k])
     return Measurement(
         error=max(spectrum_error, angle),
@@ -107,7 +119,7 @@ def _(seed: int, kind: str, n: int, k: int):
                "degenerate_cut": float(cluster.shape[1] > r),
                "gram_error": relative_error(gram, truncation),
                "loss_error": abs(fit.loss + float(kept.square().sum())) / max(1.0, abs(fit.loss)),
-               "rank_minus_r": numerical_rank(fit.z, rtol=1e-6) - r},
+               "rank_minus_r": numerical_rank(fit.z, rtol=RANK_RTOL) - r},
         figure_data=(kind, G.shape[0], k, torch.linalg.eigvalsh(gram).flip(0)[:k].tolist(),
                      kept.tolist()),
     )

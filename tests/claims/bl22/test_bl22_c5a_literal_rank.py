@@ -8,11 +8,12 @@ the module measures them rather than asserting the inequality.
 
 from __future__ import annotations
 
-from hypothesis import strategies as st
-
 from derivations.bl22 import rank as sym
-from tests.claims.bl22 import _rank_support as rs
-from verify import Claim, Measurement
+from tests.claims.bl22.protocols import rank
+from tests.claims.bl22.protocols.settings import GRAD_TOL, RANK_RTOL
+from torch_impl.metrics import rank_decades, rank_report
+from verify import Claim, Measurement, device, profile
+from verify import seed as run_seed
 
 # BarlowTwins' off-diagonal weight of the paper's own snippet
 # (docs/catalogue/BL22.md#the-papers-snippet-values).
@@ -29,6 +30,11 @@ claim = Claim(
                   "possible advantage of VICReg when G is misspecified.",
     tolerance=0.0,
     expected="FAILS",
+    measures="max over K of |numerical rank of the optimum (as the loss sees it) - rank(G)|",
+    unit="rank",
+    settings={"rank_rtol": RANK_RTOL, "grad_tol": GRAD_TOL},
+    tags=("trains", "exact", "sweep"),
+    holds_where="BL22-C5b-bt",
     notes="Reading audited: literal, with the paper's G (Sec. 2.1: views graph (1 1^T - I)_V kron "
           "I_N', zero diagonal) and rank = numerical rank (singular values above 1e-6 s_max) of "
           "the representation the loss sees (SimCLR: normalize(Z*), row scales are free; "
@@ -38,7 +44,7 @@ claim = Claim(
           "BL22-C5b-*). Numeric: views graphs N'=4, V=2 (N=8) and N'=3, V=3 (N=9), K swept below, "
           "at and above the component count c = N' (K in c-2..c+1, K >= 2); SimCLR tau = 0.5, "
           "BarlowTwins (paper's uncentred loss, every ordered edge listed) alpha = 0.1; certified "
-          "free-Z optima (shared with the C5/K1 modules: _rank_support). error = max over K of "
+          "free-Z optima (shared with the C5/K1 modules: protocols.rank). error = max over K of "
           "|rank(Z*) - rank(G)|, tolerance 0. rank(G) = N while rank(Z*) <= K < N, so the literal "
           "statement is false for every K < N; we believe the intended rank is that of G + I (= "
           "#components for clique-structured G) or of G's top eigenspace: BL22-C5b-simclr (fails "
@@ -55,27 +61,28 @@ def _():
             + sym.views_relation_components(n, v)]
 
 
-@claim.numeric(trials=2 * len(rs.cases()),
-               case=st.sampled_from(rs.cases()),
-               loss=st.sampled_from(["simclr", "bt"]))
-def _(case: str, loss: str):
-    case = rs.Case(case)
-    G = rs.relation(case.graph)
-    report_g = rs.rank_report(G)
+@claim.numeric(grid=rank.case_points(rank.cases(profile(), run_seed()),
+                                     loss=["simclr", "bt"]))
+def _(graph: str, seed: int, loss: str):
+    G = rank.relation(graph)
+    report_g = rank_report(G.dense(), RANK_RTOL)
     rank_g = report_g.rank
-    hyper = rs.TAU if loss == "simclr" else BT_ALPHA
-    reports = {k: rs.rank_report(opt.canonical) for k, opt in rs.sweep(loss, case, hyper)}
+    hyper = rank.TAU if loss == "simclr" else BT_ALPHA
+    reports = {k: rank_report(opt.canonical, RANK_RTOL)
+               for k, opt in rank.sweep(loss, graph, seed, hyper, profile=profile(),
+                                        device=device())}
     ranks = {k: report.rank for k, report in reports.items()}
     # Each K's comparison flips only if rank(Z*) reaches rank(G) or rank(G) falls to rank(Z*):
     # the nearer crossing decides, G's own rank gap or Z*'s singular value number rank(G)
     # (none when K < rank(G): infinitely far).
-    g_decades = rs.rank_decades(report_g, rank_g)
-    decades = [min(g_decades, rs.rank_decades(report, rank_g)) for report in reports.values()]
-    margin_decades = rs.sweep_decades(decades, [r == rank_g for r in ranks.values()])
+    g_decades = rank_decades(report_g, rank_g, RANK_RTOL)
+    decades = [min(g_decades, rank_decades(report, rank_g, RANK_RTOL))
+               for report in reports.values()]
+    margin_decades = rank.sweep_decades(decades, [r == rank_g for r in ranks.values()])
     return Measurement(
         error=float(max(abs(r - rank_g) for r in ranks.values())),
-        extra={"rank_G": rank_g, "rank_G_plus_I": rs.indicators(G).shape[1],
+        extra={"rank_G": rank_g, "rank_G_plus_I": G.n_components,
                "max_rank_Z": max(ranks.values()), "max_K": max(ranks),
                "margin_decades": margin_decades},
-        margin=rs.margin_factor(margin_decades),
+        margin=rank.margin_factor(margin_decades),
     )

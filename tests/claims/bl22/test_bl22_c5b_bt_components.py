@@ -9,13 +9,14 @@ the constant direction counts and the bound is c, not c - 1.
 
 from __future__ import annotations
 
-from hypothesis import strategies as st
-
 from derivations.base import lambdify_torch
 from derivations.bl22 import barlow_twins as bt
 from derivations.bl22 import rank as sym
-from tests.claims.bl22 import _rank_support as rs
-from verify import Claim
+from tests.claims.bl22.protocols import barlow_twins as bt_protocol
+from tests.claims.bl22.protocols import rank
+from tests.claims.bl22.protocols.settings import GRAD_TOL, RANK_RTOL
+from verify import Claim, Measurement, device, profile
+from verify import seed as run_seed
 
 _predicted = lambdify_torch(sym.RANK_COMPONENTS, [sym.K, sym.C, sym.N])
 
@@ -28,6 +29,10 @@ claim = Claim(
     provenance="DERIVED",
     paper_asserts="SimCLR and BarlowTwins strictly enforce rank(Z) = rank(G).",
     tolerance=0.0,
+    measures="max over K of |numerical rank of the optimum - min(K, c)|",
+    unit="rank",
+    settings={"rank_rtol": RANK_RTOL, "grad_tol": GRAD_TOL},
+    tags=("trains", "exact", "sweep"),
     notes="Reading audited: rank(Z*) = min(K, rank(G + I)) = min(K, c). Loss: BL22's BarlowTwins "
           "(Sec. 2.4 snippet: columns L2-normalised with eps 1e-6, NOT centred) on the views "
           "graph with every ordered edge listed as a (Z_left, Z_right) row pair; off-diagonal "
@@ -54,8 +59,10 @@ def _():
             + bt.attainment_derivation() + sym.views_relation_components(4, 2))
 
 
-@claim.numeric(trials=len(rs.cases()) * len(rs.bt_alphas()),
-               case=st.sampled_from(rs.cases()),
-               alpha=st.sampled_from(rs.bt_alphas()))
-def _(case: str, alpha: float):
-    return rs.rank_sweep("bt", case, alpha, _predicted, above=2)
+@claim.numeric(grid=rank.case_points(rank.cases(profile(), run_seed()),
+                                     alpha=bt_protocol.bt_alphas(profile())))
+def _(graph: str, seed: int, alpha: float):
+    ranks = rank.rank_sweep("bt", graph, seed, alpha, _predicted, profile=profile(),
+                            device=device(), above=2)
+    return Measurement(error=ranks.error, extra=ranks.extra, figure_data=ranks.figure_data,
+                       margin=ranks.margin)

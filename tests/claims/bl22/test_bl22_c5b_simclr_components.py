@@ -9,13 +9,13 @@ statement.
 
 from __future__ import annotations
 
-from hypothesis import strategies as st
-
 from derivations.base import lambdify_torch
 from derivations.bl22 import rank as sym
 from derivations.bl22.simclr import simplex_gram_spectrum
-from tests.claims.bl22 import _rank_support as rs
-from verify import Claim
+from tests.claims.bl22.protocols import rank
+from tests.claims.bl22.protocols.settings import GRAD_TOL, RANK_RTOL
+from verify import Claim, Measurement, device, profile
+from verify import seed as run_seed
 
 _predicted = lambdify_torch(sym.RANK_COMPONENTS, [sym.K, sym.C, sym.N])
 
@@ -30,6 +30,11 @@ claim = Claim(
     paper_asserts="SimCLR and BarlowTwins strictly enforce rank(Z) = rank(G).",
     tolerance=0.0,
     expected="FAILS",
+    measures="max over K of |numerical rank of normalize(Z*) - min(K, c)|",
+    unit="rank",
+    settings={"rank_rtol": RANK_RTOL, "grad_tol": GRAD_TOL},
+    tags=("trains", "exact", "sweep"),
+    holds_where="BL22-C5b-simclr-centred",
     notes="Reading audited: rank(Z*) = min(K, rank(G + I)), rank(G + I) = c = N' for the views "
           "graph (symbolic: (G+I)/V is the projector onto the component indicators). Loss: BL22's "
           "L_simCLR (Sec. 2.3), tau = 0.5, free Z; rank = numerical rank (1e-6 s_max) of "
@@ -58,6 +63,9 @@ def _():
             + simplex_gram_spectrum(4, 2) + simplex_gram_spectrum(3, 3))
 
 
-@claim.numeric(trials=len(rs.cases()), case=st.sampled_from(rs.cases()))
-def _(case: str):
-    return rs.rank_sweep("simclr", case, rs.TAU, _predicted)
+@claim.numeric(grid=rank.cases(profile(), run_seed()))
+def _(graph: str, seed: int):
+    ranks = rank.rank_sweep("simclr", graph, seed, rank.TAU, _predicted, profile=profile(),
+                            device=device())
+    return Measurement(error=ranks.error, extra=ranks.extra, figure_data=ranks.figure_data,
+                       margin=ranks.margin)

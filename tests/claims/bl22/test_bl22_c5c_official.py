@@ -9,13 +9,14 @@ exactly SimCLR's (BL22-C5b-simclr-centred), never min(K, N - 1) beyond c - 1.
 from __future__ import annotations
 
 import sympy as sp
-from hypothesis import strategies as st
 
 from derivations.base import lambdify_torch
 from derivations.bl22 import rank as sym
 from derivations.bl22.vicreg_closed_form import convention_derivation
-from tests.claims.bl22 import _rank_support as rs
-from verify import Claim
+from tests.claims.bl22.protocols import rank
+from tests.claims.bl22.protocols.settings import GRAD_TOL, RANK_RTOL
+from verify import Claim, Measurement, device, profile
+from verify import seed as run_seed
 
 _full = lambdify_torch(sym.RANK_FULL, [sym.K, sym.C, sym.N])
 
@@ -31,6 +32,11 @@ claim = Claim(
                   "BarlowTwins strictly enforce rank(Z) = rank(G).",
     tolerance=0.0,
     expected="FAILS",
+    measures="max over K of |numerical rank of the branch-centred optimum - min(K, N - 1)|",
+    unit="rank",
+    settings={"rank_rtol": RANK_RTOL, "grad_tol": GRAD_TOL},
+    tags=("trains", "exact", "sweep", "convention"),
+    holds_where="BL22-C2-official",
     notes="Re-run of BL22-C5c with vicreg_loss_convention (two branches = the two views of the "
           "views graph N'=4, V=2, N=8; per-branch variance with eps 1e-4 inside the sqrt, /2 for "
           "official and lightly, none for solo; covariance / K; MSE invariance) at the codebases' "
@@ -57,8 +63,10 @@ def _():
     return convention_derivation(sp.Rational(1, 2)) + convention_derivation(sp.Integer(1))
 
 
-@claim.numeric(trials=len(rs.conventions()) * len(rs.convention_cases()),
-               case=st.sampled_from(rs.convention_cases()),
-               convention=st.sampled_from(rs.conventions()))
-def _(case: str, convention: str):
-    return rs.rank_sweep(f"vicreg-{convention}", case, rs.CONVENTION_WEIGHTS["sim"], _full)
+@claim.numeric(grid=rank.case_points(rank.convention_cases(profile(), run_seed()),
+                                     convention=rank.conventions(profile())))
+def _(graph: str, seed: int, convention: str):
+    ranks = rank.rank_sweep(f"vicreg-{convention}", graph, seed, rank.CONVENTION_WEIGHTS["sim"],
+                            _full, profile=profile(), device=device())
+    return Measurement(error=ranks.error, extra=ranks.extra, figure_data=ranks.figure_data,
+                       margin=ranks.margin)

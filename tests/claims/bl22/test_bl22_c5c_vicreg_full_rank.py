@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import math
 
-from hypothesis import strategies as st
 from matplotlib.ticker import MaxNLocator
 
 from derivations.base import lambdify_torch
 from derivations.bl22 import rank as sym
 from derivations.bl22.vicreg_closed_form import coupled_derivation, full_rank_threshold_derivation
-from tests.claims.bl22 import _rank_support as rs
-from verify import Claim, Measurement
+from tests.claims.bl22.protocols import rank
+from tests.claims.bl22.protocols.settings import GRAD_TOL, RANK_RTOL
+from torch_impl.metrics import rank_report
+from verify import Claim, Measurement, device, profile
+from verify import seed as run_seed
 
 # BarlowTwins' weight for the comparison curve (the paper's snippet value).
 BT_ALPHA = 0.1
@@ -33,6 +35,10 @@ claim = Claim(
     paper_asserts="VICReg's Z can be made full rank while learning from G ... whereas SimCLR and "
                   "BarlowTwins strictly enforce rank(Z) = rank(G).",
     tolerance=0.0,
+    measures="max over K of |numerical rank of the centred VICReg optimum - min(K, N - 1)|",
+    unit="rank",
+    settings={"rank_rtol": RANK_RTOL, "grad_tol": GRAD_TOL},
+    tags=("trains", "exact", "sweep"),
     notes="Formalisation: BL22's pooled VICReg (Sec. 2.2; Cov centred 1/(N-1), hinge on sqrt, "
           "invariance over ordered pairs), alpha = 25, beta = 1, gamma = 0.1 (BL22 naming; gamma "
           "< gamma_full(beta) = 0.95 beta on these graphs, the hinge-regime full-rank condition "
@@ -41,7 +47,7 @@ claim = Claim(
           "training from the hinge-regime closed form and a random start (lowest loss kept). Same "
           "graphs and K sweep (c-2..c+1) as BL22-C5b-*. error = max over K of |rank - min(K, "
           "N-1)|, tolerance 0. Extras: SimCLR (tau 0.5) and BarlowTwins (alpha 0.1) ranks minus "
-          "VICReg's at K = c+1 (-2 and -1 on views4x2). Scope: the paper's pooled loss; under the "
+          "VICReg's at the largest K. Scope: the paper's pooled loss; under the "
           "codebases' two-branch losses VICReg's rank is capped at N'-1 = c-1 like SimCLR's "
           "(BL22-C5c-official, BL22-C2-official). For large gamma (above gamma_full) the rank "
           "drops to c-1 by column correlation (BL22-K3a).",
@@ -55,22 +61,22 @@ def _():
     return [full_rank_threshold_derivation()] + coupled_derivation(3) + sym.rank_laws()
 
 
-@claim.numeric(trials=len(rs.cases()), case=st.sampled_from(rs.cases()))
-def _(case: str):
-    measurement = rs.rank_sweep("vicreg", case, rs.VICREG_GAMMA, _full)
+@claim.numeric(grid=rank.cases(profile(), run_seed()))
+def _(graph: str, seed: int):
+    ranks = rank.rank_sweep("vicreg", graph, seed, rank.VICREG_GAMMA, _full, profile=profile(),
+                            device=device())
     curves, spectra = {}, {}
-    for loss, hyper in (("vicreg", rs.VICREG_GAMMA), ("simclr", rs.TAU), ("bt", BT_ALPHA)):
-        optima = rs.sweep(loss, case, hyper)
-        curves[loss] = [(k, rs.rank_report(opt.canonical).rank) for k, opt in optima]
+    for loss, hyper in (("vicreg", rank.VICREG_GAMMA), ("simclr", rank.TAU), ("bt", BT_ALPHA)):
+        optima = rank.sweep(loss, graph, seed, hyper, profile=profile(), device=device())
+        curves[loss] = [(k, rank_report(opt.canonical, RANK_RTOL).rank) for k, opt in optima]
         k_top, top = optima[-1]
-        spectra[loss] = (k_top, rs.rank_report(top.canonical).singular)
+        spectra[loss] = (k_top, rank_report(top.canonical, RANK_RTOL).singular)
     vicreg_top = curves["vicreg"][-1][1]
-    measurement.extra.update(simclr_minus_vicreg_at_top_K=curves["simclr"][-1][1] - vicreg_top,
-                             bt_minus_vicreg_at_top_K=curves["bt"][-1][1] - vicreg_top)
-    graph, c, n, _ = measurement.figure_data
-    measurement.figure_data = (graph, c, n, curves, spectra)
-    return Measurement(measurement.error, measurement.extra, measurement.figure_data,
-                       margin=measurement.margin)
+    extra = ranks.extra
+    extra.update(simclr_minus_vicreg_at_top_K=curves["simclr"][-1][1] - vicreg_top,
+                 bt_minus_vicreg_at_top_K=curves["bt"][-1][1] - vicreg_top)
+    return Measurement(ranks.error, extra, (graph, ranks.c, ranks.n, curves, spectra),
+                       margin=ranks.margin)
 
 
 _STYLE = {"vicreg": ("C0", "o", "VICReg (gamma 0.1)"), "simclr": ("C1", "s", "SimCLR (tau 0.5)"),
@@ -110,7 +116,7 @@ def _(trials, fig):
             color, marker, label = _STYLE[loss]
             ax.semilogy(range(1, len(singular) + 1), [max(s, 1e-17) for s in singular],
                         marker=marker, color=color, label=f"{label}, K = {k_top}")
-        ax.axhline(rs.RANK_RTOL, color="k", lw=0.8, ls="--", label="rank threshold 1e-6")
+        ax.axhline(RANK_RTOL, color="k", lw=0.8, ls="--", label=f"rank threshold {RANK_RTOL:g}")
         ax.set(xlabel="index", ylabel="singular value / largest",
                ylim=(1e-17, math.sqrt(10)))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -12,8 +12,11 @@ import torch
 from hypothesis import strategies as st
 
 from derivations.bl22 import linear as sym
-from tests.claims.bl22 import _linear_support as sup
-from verify import Claim, Measurement
+from tests.claims.bl22.protocols import linear
+from tests.claims.bl22.protocols.settings import GRAD_TOL
+from torch_impl.losses import barlow_twins_correlation
+from torch_impl.metrics import largest_principal_angle
+from verify import Claim, Measurement, device
 
 claim = Claim(
     id="BL22-C6-linear-ci",
@@ -27,6 +30,11 @@ claim = Claim(
     paper_asserts="BarlowTwins' global minimum is C = I (loss 0); in the linear regime the "
                   "optimal parameters are generalized eigenvectors of (X^T G X, X^T D X).",
     tolerance=1e-4,
+    measures="max |C(Z*) - I| of the paper's BarlowTwins cross-correlation at the trained "
+             "optimum",
+    unit="absolute",
+    settings={"grad_tol": GRAD_TOL},
+    tags=("trains", "linear"),
     notes=(
         "Data: views graph (V = 2), X = two noisy views whose first K features are copied from "
         "view 1 to view 2 (invariant_views_data), the rest noisy (rho < 1), not centred; "
@@ -62,12 +70,12 @@ def _():
 )
 def _(seed: int, n_orig: int, dim: int, k: int, alpha: float):
     k = min(k, dim - 1)
-    X, G = sup.invariant_views_data(seed, n_orig, dim, k)
-    spectrum = sup.bt_pencil(X, G)
-    pencil = sup.bt_pencil(X, G, k)
-    fit = sup.fit_bt(X, G, k, alpha=alpha, seed=seed)
-    angle = sup.span_angle(X @ fit.w, X @ pencil.vectors)
-    C = sup.cross_correlation(fit.z, G)
+    X, G = linear.invariant_views_data(seed, n_orig, dim, k, device=device())
+    spectrum = linear.bt_pencil(X, G)
+    pencil = linear.bt_pencil(X, G, k)
+    fit = linear.fit_bt(X, G, k, alpha=alpha, seed=seed, grad_tol=claim.settings["grad_tol"])
+    angle = largest_principal_angle(X @ fit.w, X @ pencil.vectors)
+    C = barlow_twins_correlation(fit.z, G)
     c_error = float((C - torch.eye(k, dtype=C.dtype, device=C.device)).abs().max())
     gap = float(1 - spectrum.values[k])
     scale = float(((1 - C.diagonal()).clamp_min(0) / gap).sqrt().max())
@@ -80,5 +88,7 @@ def _(seed: int, n_orig: int, dim: int, k: int, alpha: float):
 
 @claim.figure
 def _(trials, fig):
-    sup.draw_angle_vs_gap(trials, fig, tolerance=claim.tolerance,
-                          title="BL22-C6-linear-ci: span(X W*) vs the rho = 1 eigenspace")
+    extras = [t.measurement.extra for t in trials]
+    linear.draw_angle_vs_gap(fig, [e["eigengap"] for e in extras], [e["angle"] for e in extras],
+                             tolerance=claim.tolerance,
+                             title="BL22-C6-linear-ci: span(X W*) vs the rho = 1 eigenspace")

@@ -14,9 +14,11 @@ import torch
 from hypothesis import strategies as st
 
 from derivations.bl22 import linear as sym
-from tests.claims.bl22 import _linear_support as sup
-from torch_impl.metrics import numerical_rank
-from verify import Claim, Measurement
+from tests.claims.bl22.protocols import linear
+from tests.claims.bl22.protocols.settings import GRAD_TOL, RANK_RTOL
+from torch_impl.losses import barlow_twins_correlation
+from torch_impl.metrics import largest_principal_angle, numerical_rank, relative_eigengap
+from verify import Claim, Measurement, device
 
 claim = Claim(
     id="BL22-C6-linear",
@@ -29,33 +31,32 @@ claim = Claim(
                   "BarlowTwins recovers CCA; with shared weights a constrained CCA of the two "
                   "ends of each edge).",
     tolerance=1e-4,
+    measures="largest principal angle between the numerical span of X W* and span(X V_K)",
+    unit="rad",
+    settings={"grad_tol": GRAD_TOL, "rank_rtol": RANK_RTOL},
+    tags=("trains", "linear"),
     notes=(
         "Formalisation: barlow_twins_loss_from_relation (paper snippet: F.normalize over dim 0, "
         "NOT centred, eps 1e-6) of Z = X W, fit_linear (gradient certificate 1e-8, 2 restarts). "
         "Why the span: in b-orthonormal eigencoordinates C = U^T diag(rho) U with U's columns "
         "normalised; the gradient has no component outside the span of any K eigenvectors "
-        "(bt_subspace_stationary), and with a-orthonormal columns C is diagonal with C_kk = "
-        "1 / (u_k^T N u_k), N = a^(-1/2) b a^(-1/2), whose best K-frame lies in N's bottom (rho's "
-        "top) eigenspace by Cauchy interlacing and majorisation. The columns themselves are NOT "
-        "the eigenvectors (BL22-C6-linear-eig), and they may COLLAPSE: for small alpha the "
-        "optimum makes columns (nearly) collinear (rank(X W*) < K), e.g. at BarlowTwins' "
-        "customary alpha = 0.005, and also at the paper's alpha = 0.1 on the class graphs of "
-        "BL22-K2 (development: rank 2 of K = 3 with rho = (0.74, 0.53, 0.39)). So the check is "
-        "containment: r = numerical rank of X W* (singular values > 1e-6 s_max), its top-r left "
-        "singular vectors against X V_K; error = largest principal angle (0 iff span(X W*) lies "
-        "in span(X V_K); equality of the spans iff r = K, extra 'rank_deficit' = r - K). alpha in "
-        "{0.005, 0.1 (the paper's snippet value), 1, 10}, K < D with rho_K > 0. Data: two views "
-        "(+ an optional common mean 0.5: the loss is not centred), N' in [6, 12], D in [2, 5]. "
-        "Extras: relative eigengap, rank deficit, max |C_kl| (k != l), loss below the "
-        "eigenvector point."
+        "(bt_subspace_stationary), and with a-orthonormal columns C is diagonal with C_kk = 1 / "
+        "(u_k^T N u_k), N = a^(-1/2) b a^(-1/2), whose best K-frame lies in N's bottom (rho's top) "
+        "eigenspace by Cauchy interlacing and majorisation. The columns themselves are NOT the "
+        "eigenvectors (BL22-C6-linear-eig), and they may COLLAPSE: for small alpha the optimum "
+        "makes columns (nearly) collinear (rank(X W*) < K), e.g. at BarlowTwins' customary alpha = "
+        "0.005, and also at the paper's alpha = 0.1 on the class graphs of BL22-K2 (development: "
+        "rank 2 of K = 3 with rho = (0.74, 0.53, 0.39)). So the check is containment: r = "
+        "numerical rank of X W* (singular values > rank_rtol s_max), its top-r left singular "
+        "vectors against X V_K; error = largest principal angle (0 iff span(X W*) lies in span(X "
+        "V_K); equality of the spans iff r = K, extra 'rank_deficit' = r - K). alpha in {0.005, "
+        "0.1 (the paper's snippet value), 1, 10}, K < D with rho_K > 0. Data: two views (+ an "
+        "optional common mean 0.5: the loss is not centred), N' in [6, 12], D in [2, 5]. Extras: "
+        "relative eigengap, rank deficit, max |C_kl| (k != l), loss below the eigenvector point."
     ),
     finding="Linear BarlowTwins' optimum lies in the span of the top generalized eigenvectors of "
             "(X^T G X, X^T D X), and may use fewer than K directions.",
 )
-
-
-_RANK_RTOL = 1e-6
-"""Singular values of X W* below this fraction of the largest count as collapsed directions."""
 
 
 @claim.symbolic
@@ -73,20 +74,20 @@ def _():
     shift=st.sampled_from([0.0, 0.5]),
 )
 def _(seed: int, n_orig: int, dim: int, k: int, alpha: float, shift: float):
-    X, G = sup.views_data(seed, n_orig, dim, shift=shift)
-    spectrum = sup.bt_pencil(X, G)
+    X, G = linear.views_data(seed, n_orig, dim, shift=shift, device=device())
+    spectrum = linear.bt_pencil(X, G)
     k = max(1, min(k, dim - 1, int((spectrum.values > 0).sum())))
-    pencil = sup.bt_pencil(X, G, k)
-    fit = sup.fit_bt(X, G, k, alpha=alpha, seed=seed)
+    pencil = linear.bt_pencil(X, G, k)
+    fit = linear.fit_bt(X, G, k, alpha=alpha, seed=seed, grad_tol=claim.settings["grad_tol"])
     Z = X @ fit.w
-    rank = numerical_rank(Z, rtol=_RANK_RTOL)
+    rank = numerical_rank(Z, rtol=claim.settings["rank_rtol"])
     left = torch.linalg.svd(Z, full_matrices=False).U[:, :rank]
-    angle = sup.span_angle(left, X @ pencil.vectors)
-    C = sup.cross_correlation(fit.z, G)
+    angle = largest_principal_angle(left, X @ pencil.vectors)
+    C = barlow_twins_correlation(fit.z, G)
     eig_loss = float((1 - pencil.values).square().sum())
     return Measurement(
         error=angle,
-        extra={"angle": angle, "eigengap": sup.relative_gap(spectrum.values, k),
+        extra={"angle": angle, "eigengap": relative_eigengap(spectrum.values, k),
                "rank_deficit": rank - k,
                "max_offdiag_C": float((C - torch.diag(C.diagonal())).abs().max()),
                "below_eigvec_loss": eig_loss - fit.loss, "certificate": fit.grad_norm},
@@ -95,5 +96,7 @@ def _(seed: int, n_orig: int, dim: int, k: int, alpha: float, shift: float):
 
 @claim.figure
 def _(trials, fig):
-    sup.draw_angle_vs_gap(trials, fig, tolerance=claim.tolerance,
-                          title="BL22-C6-linear: span(X W*) vs top-K of (X^T G X, X^T D X)")
+    extras = [t.measurement.extra for t in trials]
+    linear.draw_angle_vs_gap(fig, [e["eigengap"] for e in extras], [e["angle"] for e in extras],
+                             tolerance=claim.tolerance,
+                             title="BL22-C6-linear: span(X W*) vs top-K of (X^T G X, X^T D X)")

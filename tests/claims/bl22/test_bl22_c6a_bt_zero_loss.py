@@ -10,12 +10,17 @@ it with zero gradient.
 from __future__ import annotations
 
 import torch
-from hypothesis import strategies as st
 
 from derivations.bl22 import barlow_twins as bt
 from derivations.bl22 import rank as sym
-from tests.claims.bl22 import _rank_support as rs
-from verify import Claim, Measurement
+from tests.claims.bl22.protocols import barlow_twins as bt_protocol
+from tests.claims.bl22.protocols import rank
+from tests.claims.bl22.protocols.settings import GRAD_TOL, RANK_RTOL
+from torch_impl.losses import barlow_twins_correlation
+from torch_impl.metrics import containment_angle
+from torch_impl.relations import component_indicators
+from verify import Claim, Measurement, device, profile
+from verify import seed as run_seed
 
 claim = Claim(
     id="BL22-C6a",
@@ -27,6 +32,10 @@ claim = Claim(
     paper_asserts="BarlowTwins (cross-correlation C between the two views pushed to I) relates "
                   "to CCA / spectral embedding and strictly enforces rank(Z) = rank(G).",
     tolerance=1e-6,
+    measures="max over K of max(||C(Z*) - I||_F, largest principal angle span(Z*) to span P)",
+    unit="mixed",
+    settings={"rank_rtol": RANK_RTOL, "grad_tol": GRAD_TOL},
+    tags=("trains", "sweep"),
     notes="Formalisation: BL22's BarlowTwins exactly as its snippet (columns L2-normalised with "
           "eps 1e-6, NOT centred; off-diagonal weight alpha in {0.005, 0.1, 1}) with every "
           "ordered edge of the views graph listed as a (Z_left, Z_right) row pair "
@@ -53,21 +62,20 @@ def _():
             + bt.zero_loss_at_indicators() + sym.top_eigenspace(4, 2) + sym.top_eigenspace(3, 3))
 
 
-@claim.numeric(trials=len(rs.cases()) * len(rs.bt_alphas()),
-               case=st.sampled_from(rs.cases()),
-               alpha=st.sampled_from(rs.bt_alphas()))
-def _(case: str, alpha: float):
-    case = rs.Case(case)
-    G = rs.relation(case.graph)
-    P = rs.indicators(G)
+@claim.numeric(grid=rank.case_points(rank.cases(profile(), run_seed()),
+                                     alpha=bt_protocol.bt_alphas(profile())))
+def _(graph: str, seed: int, alpha: float):
+    G = rank.relation(graph)
+    P = component_indicators(G)
     c = P.shape[1]
     corr, angle, loss, certificate = 0.0, 0.0, 0.0, 0.0
-    for k, opt in rs.sweep("bt", case, alpha, above=0):
-        C = rs.bt_correlation(opt.z, G)
+    for k, opt in rank.sweep("bt", graph, seed, alpha, profile=profile(), device=device(),
+                             above=0):
+        C = barlow_twins_correlation(opt.z, G)
         corr = max(corr, float(torch.linalg.matrix_norm(C - torch.eye(k, dtype=C.dtype))))
-        angle = max(angle, rs.containment_angle(opt.z, P))
+        angle = max(angle, containment_angle(opt.z, P, RANK_RTOL))
         loss, certificate = max(loss, opt.loss), max(certificate, opt.certificate)
-    eigengap = float(torch.linalg.eigvalsh(G).diff().max())
+    eigengap = float(torch.linalg.eigvalsh(G.dense()).diff().max())
     return Measurement(
         error=max(corr, angle),
         extra={"C_minus_I": corr, "angle_to_span_P": angle, "loss": loss,

@@ -7,11 +7,12 @@ its span lies in H span P (dimension c - 1) and, for K >= c - 1, equals it.
 
 from __future__ import annotations
 
-from hypothesis import strategies as st
-
 from derivations.bl22 import rank as sym
-from tests.claims.bl22 import _rank_support as rs
-from verify import Claim, Measurement
+from tests.claims.bl22.protocols import rank
+from tests.claims.bl22.protocols.settings import GRAD_TOL, RANK_RTOL
+from torch_impl.metrics import containment_angle
+from verify import Claim, Measurement, device, profile
+from verify import seed as run_seed
 
 claim = Claim(
     id="BL22-K1a-official-vicreg",
@@ -24,6 +25,11 @@ claim = Claim(
     paper_asserts="All SSL methods' optimal Z have top left singular vectors aligned with the "
                   "ones of G.",
     tolerance=1e-4,
+    measures="max over K of the largest principal angle between the optimum's range and "
+             "span(H P)",
+    unit="rad",
+    settings={"rank_rtol": RANK_RTOL, "grad_tol": GRAD_TOL},
+    tags=("trains", "sweep", "convention"),
     notes="Re-run of BL22-K1a-vicreg with vicreg_loss_convention (weights 25/25/1; lightly = "
           "official), branches = the two views of the views graph N'=4, V=2, K in c-2..c+1. "
           "Representation: the two branches each centred and stacked (what the per-branch "
@@ -42,13 +48,12 @@ def _():
     return sym.top_eigenspace(4, 2)
 
 
-@claim.numeric(trials=len(rs.conventions()) * len(rs.convention_cases()),
-               case=st.sampled_from(rs.convention_cases()),
-               convention=st.sampled_from(rs.conventions()))
-def _(case: str, convention: str):
-    case = rs.Case(case)
-    G = rs.relation(case.graph)
-    basis = rs.component_basis(G, centred=True)
-    angles = [rs.containment_angle(opt.canonical, basis)
-              for _, opt in rs.sweep(f"vicreg-{convention}", case, rs.CONVENTION_WEIGHTS["sim"])]
+@claim.numeric(grid=rank.case_points(rank.convention_cases(profile(), run_seed()),
+                                     convention=rank.conventions(profile())))
+def _(graph: str, seed: int, convention: str):
+    basis = rank.component_basis(rank.relation(graph), centred=True)
+    angles = [containment_angle(opt.canonical, basis, RANK_RTOL)
+              for _, opt in rank.sweep(f"vicreg-{convention}", graph, seed,
+                                       rank.CONVENTION_WEIGHTS["sim"], profile=profile(),
+                                       device=device())]
     return Measurement(error=max(angles), extra={"eigengap_G": 2.0})

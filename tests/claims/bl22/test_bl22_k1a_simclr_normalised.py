@@ -8,12 +8,13 @@ centred simplex, span H P exactly (BL22-C4c).
 
 from __future__ import annotations
 
-from hypothesis import strategies as st
-
 from derivations.bl22 import rank as sym
 from derivations.bl22.simclr import simplex_gram_spectrum, views_kernel_centring
-from tests.claims.bl22 import _rank_support as rs
-from verify import Claim, Measurement
+from tests.claims.bl22.protocols import rank
+from tests.claims.bl22.protocols.settings import GRAD_TOL, RANK_RTOL
+from torch_impl.metrics import containment_angle
+from verify import Claim, Measurement, device, profile
+from verify import seed as run_seed
 
 claim = Claim(
     id="BL22-K1a-simclr-normalised",
@@ -25,13 +26,18 @@ claim = Claim(
     paper_asserts="All SSL methods' optimal Z have top left singular vectors aligned with the "
                   "ones of G.",
     tolerance=1e-4,
+    measures="max over K of the largest principal angle between range(normalize(Z*)) and "
+             "span P",
+    unit="rad",
+    settings={"rank_rtol": RANK_RTOL, "grad_tol": GRAD_TOL},
+    tags=("trains", "sweep"),
     notes="Formalisation: the largest principal angle between the numerical range of "
           "normalize(Z*) (1e-6) and span P (G's eigenvalue V-1 eigenspace; symbolic G P = (V-1) "
           "P), max over K in c-2..c+1, tolerance 1e-4 rad; extra: the same angle against the "
-          "centred H span P (dimension c-1; the simplex's Gram kernel H (G+I) H, symbolic), also "
-          "<= 1e-8 here, i.e. the optimum is centred at every K tested (for K < c-1 the c "
-          "directions on views4x2, K = 2, form a square: centred by symmetry). Loss: BL22's "
-          "L_simCLR, tau = 0.5, the C5 optima (_rank_support, fit_simclr of the C4 family, "
+          "centred H span P (dimension c-1; the simplex's Gram kernel H (G+I) H, symbolic), "
+          "near 0 when the optimum is centred (for K < c-1 the c directions on views4x2, K = 2, "
+          "form a square: centred by symmetry). Loss: BL22's "
+          "L_simCLR, tau = 0.5, the C5 optima (protocols.rank, fit_simclr of the C4 family, "
           "certificate at the normalised rows); views graphs N'=4 V=2 and N'=3 V=3. Eigengap of "
           "G: V (extra).",
     finding="SimCLR's row-normalised optimum lies inside G's top eigenspace, as the paper says.",
@@ -44,16 +50,16 @@ def _():
             + simplex_gram_spectrum(4, 2))
 
 
-@claim.numeric(trials=len(rs.cases()), case=st.sampled_from(rs.cases()))
-def _(case: str):
-    case = rs.Case(case)
-    G = rs.relation(case.graph)
-    span_p = rs.component_basis(G, centred=False)
-    span_hp = rs.component_basis(G, centred=True)
+@claim.numeric(grid=rank.cases(profile(), run_seed()))
+def _(graph: str, seed: int):
+    G = rank.relation(graph)
+    span_p = rank.component_basis(G, centred=False)
+    span_hp = rank.component_basis(G, centred=True)
     angles, centred = [], []
-    for _, opt in rs.sweep("simclr", case, rs.TAU):
-        angles.append(rs.containment_angle(opt.canonical, span_p))
-        centred.append(rs.containment_angle(opt.canonical, span_hp))
+    for _, opt in rank.sweep("simclr", graph, seed, rank.TAU, profile=profile(),
+                             device=device()):
+        angles.append(containment_angle(opt.canonical, span_p, RANK_RTOL))
+        centred.append(containment_angle(opt.canonical, span_hp, RANK_RTOL))
     return Measurement(error=max(angles),
                        extra={"angle_to_span_HP": max(centred),
-                              "eigengap_G": float(rs.GRAPHS[case.graph][1])})
+                              "eigengap_G": float(rank.GRAPHS[graph][1])})

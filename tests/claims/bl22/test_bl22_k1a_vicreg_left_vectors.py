@@ -8,11 +8,12 @@ which VICReg's centring removes) - the smaller lies in the larger.
 
 from __future__ import annotations
 
-from hypothesis import strategies as st
-
 from derivations.bl22 import rank as sym
-from tests.claims.bl22 import _rank_support as rs
-from verify import Claim, Measurement
+from tests.claims.bl22.protocols import rank
+from tests.claims.bl22.protocols.settings import GRAD_TOL, RANK_RTOL
+from torch_impl.metrics import containment_angle
+from verify import Claim, Measurement, device, profile
+from verify import seed as run_seed
 
 claim = Claim(
     id="BL22-K1a-vicreg",
@@ -24,6 +25,10 @@ claim = Claim(
     paper_asserts="All SSL methods' optimal Z have top left singular vectors aligned with the "
                   "ones of G.",
     tolerance=1e-4,
+    measures="max over K of the largest principal angle between range(H Z*) and span(H P)",
+    unit="rad",
+    settings={"rank_rtol": RANK_RTOL, "grad_tol": GRAD_TOL},
+    tags=("trains", "sweep"),
     notes="Formalisation: subspace, not vectors (G's eigenvalue V-1 has multiplicity N' = c): the "
           "largest principal angle between the numerical range of the centred optimum H Z* (top-r "
           "left singular vectors, r = numerical rank at 1e-6) and span(H P), P the component "
@@ -46,14 +51,13 @@ def _():
     return sym.top_eigenspace(4, 2) + sym.top_eigenspace(3, 3) + sym.views_relation_inverse(4, 2)
 
 
-@claim.numeric(trials=len(rs.cases()), case=st.sampled_from(rs.cases()))
-def _(case: str):
-    case = rs.Case(case)
-    G = rs.relation(case.graph)
-    basis = rs.component_basis(G, centred=True)
-    angles = {k: rs.containment_angle(opt.canonical, basis)
-              for k, opt in rs.sweep("vicreg", case, rs.VICREG_GAMMA)}
+@claim.numeric(grid=rank.cases(profile(), run_seed()))
+def _(graph: str, seed: int):
+    basis = rank.component_basis(rank.relation(graph), centred=True)
+    angles = {k: containment_angle(opt.canonical, basis, RANK_RTOL)
+              for k, opt in rank.sweep("vicreg", graph, seed, rank.VICREG_GAMMA,
+                                       profile=profile(), device=device())}
     c = basis.shape[1] + 1
     extra = {f"angle_at_K=c{k - c:+d}": a for k, a in angles.items()}
-    extra["eigengap_G"] = float(rs.GRAPHS[case.graph][1])
+    extra["eigengap_G"] = float(rank.GRAPHS[graph][1])
     return Measurement(error=max(angles.values()), extra=extra)

@@ -13,12 +13,15 @@ from __future__ import annotations
 import math
 
 import torch
-from hypothesis import strategies as st
 
 from derivations.bl22 import barlow_twins as bt
 from derivations.bl22 import rank as sym
-from tests.claims.bl22 import _rank_support as rs
-from verify import Claim, Measurement
+from tests.claims.bl22.protocols import rank
+from tests.claims.bl22.protocols.runtime import generator
+from tests.claims.bl22.protocols.settings import GRAD_TOL
+from torch_impl.relations import Relation, component_indicators
+from verify import Claim, Measurement, device, profile
+from verify import seed as run_seed
 
 # The paper snippet's off-diagonal weight.
 BT_ALPHA = 0.1
@@ -32,6 +35,10 @@ claim = Claim(
     provenance="DERIVED",
     paper_asserts="None of the SSL methods constrain the right-singular vectors of Z.",
     tolerance=1e-10,
+    measures="max over K of |L(Z R) - L(Z)| / max(1, |L(Z)|) at isotropic Z, Haar-random R",
+    unit="relative",
+    settings={"grad_tol": GRAD_TOL},
+    tags=("trains", "sweep"),
     notes="Symbolic: the edge-listing identities (C is a function of Z^T G Z and Z^T D Z) and R^T "
           "(s I) R = s I (Cayley R). Numeric: BL22's uncentred BarlowTwins, alpha = 0.1, views "
           "graphs N'=4 V=2 and N'=3 V=3, K in c-2..c (only there is C = I attainable); points: "
@@ -51,39 +58,41 @@ def _():
     return bt.edge_listing_identities() + [sym.isotropic_rotation(2), sym.isotropic_rotation(3)]
 
 
-def _isotropic(G: torch.Tensor, k: int, generator: torch.Generator) -> torch.Tensor:
-    """cos(t) Q_P A + sin(t) Q_perp B: Z^T Z = I and Z^T G Z a multiple of I (views graph)."""
-    full = torch.linalg.qr(torch.cat([rs.indicators(G), torch.randn(
-        G.shape[0], G.shape[0], generator=generator, dtype=torch.float64)], dim=1))[0]
-    c = rs.indicators(G).shape[1]
+def _isotropic(G: Relation, k: int, rng: torch.Generator) -> torch.Tensor:
+    """cos(t) Q_P A + sin(t) Q_perp B (N, K): Z^T Z = I and Z^T G Z a multiple of I (views
+    graph), Q_P / Q_perp orthonormal bases of span P and its complement, A, B random
+    orthonormal columns, t uniform in [0, pi/2]."""
+    P = component_indicators(G)
+    full = torch.linalg.qr(torch.cat([P, torch.randn(G.n, G.n, generator=rng,
+                                                     dtype=torch.float64)], dim=1))[0]
+    c = P.shape[1]
     inside, outside = full[:, :c], full[:, c:]
-    a = torch.linalg.qr(torch.randn(c, k, generator=generator, dtype=torch.float64))[0]
-    b = torch.linalg.qr(torch.randn(outside.shape[1], k, generator=generator,
+    a = torch.linalg.qr(torch.randn(c, k, generator=rng, dtype=torch.float64))[0]
+    b = torch.linalg.qr(torch.randn(outside.shape[1], k, generator=rng,
                                     dtype=torch.float64))[0]
-    t = float(torch.rand(1, generator=generator)) * math.pi / 2
+    t = float(torch.rand(1, generator=rng)) * math.pi / 2
     return math.cos(t) * inside @ a + math.sin(t) * outside @ b
 
 
-@claim.numeric(trials=2 * len(rs.cases()),
-               case=st.sampled_from(rs.cases()),
-               kind=st.sampled_from(["random", "normalised-optimum"]))
-def _(case: str, kind: str):
-    case = rs.Case(case)
-    G = rs.relation(case.graph)
-    c = rs.indicators(G).shape[1]
+@claim.numeric(grid=rank.case_points(rank.cases(profile(), run_seed()),
+                                     kind=["random", "normalised-optimum"]))
+def _(graph: str, seed: int, kind: str):
+    G = rank.relation(graph)
+    gram_g = G.dense()
+    c = G.n_components
     changes, isotropy = [], 0.0
-    for k in rs.k_grid(c, above=0):
-        generator = torch.Generator().manual_seed(1000 * case.seed + k)
+    for k in rank.k_grid(c, profile(), above=0):
+        rng = generator(1000 * seed + k)
         if kind == "random":
-            z = _isotropic(G, k, generator)
+            z = _isotropic(G, k, rng)
         else:
-            z = rs.optimum("bt", case.graph, k, BT_ALPHA, case.seed).z
+            z = rank.optimum("bt", graph, k, BT_ALPHA, seed, device=device()).z
             z = z / torch.linalg.vector_norm(z, dim=0)
-        for gram in (z.T @ z, z.T @ G @ z):
+        for gram in (z.T @ z, z.T @ gram_g @ z):
             scale = float(gram.diagonal().mean())
             isotropy = max(isotropy, float((gram - scale * torch.eye(k, dtype=gram.dtype))
                                            .abs().max()) / abs(scale))
-        changes.append(rs.rotation_change("bt", G, z, rs.random_orthogonal(k, generator),
-                                          BT_ALPHA))
+        changes.append(rank.rotation_change("bt", G, z, rank.random_orthogonal(k, rng),
+                                            BT_ALPHA))
     # How exactly the test points are isotropic: max |M - mean(diag M) I| / mean(diag M).
     return Measurement(error=max(changes), extra={"gram_isotropy_error": isotropy})

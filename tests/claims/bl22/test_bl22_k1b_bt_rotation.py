@@ -9,11 +9,11 @@ axes (columns decorrelated) unless the norms coincide.
 
 from __future__ import annotations
 
-from hypothesis import strategies as st
-
 from derivations.bl22 import rank as sym
-from tests.claims.bl22 import _rank_support as rs
-from verify import Claim
+from tests.claims.bl22.protocols import rank
+from tests.claims.bl22.protocols.settings import GRAD_TOL
+from verify import Claim, Measurement, device, profile
+from verify import seed as run_seed
 
 # The paper snippet's off-diagonal weight.
 BT_ALPHA = 0.1
@@ -27,8 +27,14 @@ claim = Claim(
     paper_asserts="None of the SSL methods constrain the right-singular vectors of Z.",
     tolerance=1e-10,
     expected="FAILS",
+    measures="max over K of the worst case over orthogonal R of |L(Z R) - L(Z)| / "
+             "max(1, |L(Z)|)",
+    unit="relative",
+    settings={"grad_tol": GRAD_TOL},
+    tags=("trains", "sweep"),
+    holds_where="BL22-K1b-bt-isotropic",
     notes="Formalisation as BL22-K1b-simclr, with R the worst case over all orthogonal R "
-          "(Haar-random starts, then L-BFGS over O(K): _rank_support.worst_rotation_change; "
+          "(Haar-random starts, then L-BFGS over O(K): protocols.rank.worst_rotation_change; "
           "error = max over K of |L(Z R) - L(Z)| / max(1, |L(Z)|), tolerance 1e-10). Why the "
           "worst case: it depends on Z only through its orbit {Z Q}, and optima reached under "
           "two CPU kernel settings can differ by such a Q, so one random R gave errors 1.83 and "
@@ -53,8 +59,9 @@ def _():
     return [sym.rotation_orthogonal(2), sym.bt_rotation_at_optimum()]
 
 
-@claim.numeric(trials=2 * len(rs.cases()),
-               case=st.sampled_from(rs.cases()),
-               point=st.sampled_from(["random", "optimum"]))
-def _(case: str, point: str):
-    return rs.rotation_sweep("bt", case, BT_ALPHA, point, worst=True)
+@claim.numeric(grid=rank.case_points(rank.cases(profile(), run_seed()),
+                                     point=["random", "optimum"]))
+def _(graph: str, seed: int, point: str):
+    changes = rank.rotation_sweep("bt", graph, seed, BT_ALPHA, point, profile=profile(),
+                                  device=device(), worst=True)
+    return Measurement(error=changes.error, extra=changes.extra)

@@ -7,15 +7,15 @@ under Z -> Z R at a generic Z, nor at their (anisotropic) optima.
 
 from __future__ import annotations
 
-from hypothesis import strategies as st
-
 from derivations.bl22 import rank as sym
-from tests.claims.bl22 import _rank_support as rs
-from verify import Claim
+from tests.claims.bl22.protocols import rank
+from tests.claims.bl22.protocols.settings import GRAD_TOL
+from verify import Claim, Measurement, device, profile
+from verify import seed as run_seed
 
-# Hyper-parameter of each loss for rs.optimum (VICReg: sim_coeff; BT: its default lambd).
-_HYPER = {f"{family}-{convention}": rs.CONVENTION_WEIGHTS["sim"] if family == "vicreg" else 0.0
-          for family in ("vicreg", "bt") for convention in rs.conventions()}
+# Hyper-parameter of each loss for rank.optimum (VICReg: sim_coeff; BT: its default lambd).
+_HYPER = {f"{family}-{convention}": rank.CONVENTION_WEIGHTS["sim"] if family == "vicreg" else 0.0
+          for family in ("vicreg", "bt") for convention in rank.conventions(profile())}
 
 claim = Claim(
     id="BL22-K1b-official",
@@ -28,6 +28,11 @@ claim = Claim(
     paper_asserts="None of the SSL methods constrain the right-singular vectors of Z.",
     tolerance=1e-10,
     expected="FAILS",
+    measures="max over K of the worst case over orthogonal R of |L(Z R) - L(Z)| / "
+             "max(1, |L(Z)|)",
+    unit="relative",
+    settings={"grad_tol": GRAD_TOL},
+    tags=("trains", "sweep", "convention"),
     notes="Re-run of BL22-K1b-vicreg / -bt with vicreg_loss_convention (25/25/1) and "
           "barlow_twins_loss_convention (default lambd), branches = the two views of the views "
           "graph N'=4, V=2, K in c-2..c+1; Z i.i.d. N(0, 1) or the certified optimum (as the loss "
@@ -54,9 +59,9 @@ def _():
     return [sym.covariance_rotation(4, 2), sym.covariance_term_rotation()]
 
 
-@claim.numeric(trials=2 * len(_HYPER) * len(rs.convention_cases()),
-               case=st.sampled_from(rs.convention_cases()),
-               loss=st.sampled_from(list(_HYPER)),
-               point=st.sampled_from(["random", "optimum"]))
-def _(case: str, loss: str, point: str):
-    return rs.rotation_sweep(loss, case, _HYPER[loss], point, worst=True)
+@claim.numeric(grid=rank.case_points(rank.convention_cases(profile(), run_seed()),
+                                     loss=list(_HYPER), point=["random", "optimum"]))
+def _(graph: str, seed: int, loss: str, point: str):
+    changes = rank.rotation_sweep(loss, graph, seed, _HYPER[loss], point, profile=profile(),
+                                  device=device(), worst=True)
+    return Measurement(error=changes.error, extra=changes.extra)

@@ -8,11 +8,13 @@ rotation invariant.
 from __future__ import annotations
 
 import torch
-from hypothesis import strategies as st
 
 from derivations.bl22 import rank as sym
-from tests.claims.bl22 import _rank_support as rs
-from verify import Claim, Measurement
+from tests.claims.bl22.protocols import rank
+from tests.claims.bl22.protocols.runtime import generator
+from tests.claims.bl22.protocols.settings import GRAD_TOL
+from verify import Claim, Measurement, device, profile
+from verify import seed as run_seed
 
 claim = Claim(
     id="BL22-K1b-vicreg-isotropic",
@@ -22,6 +24,10 @@ claim = Claim(
     provenance="DERIVED",
     paper_asserts="None of the SSL methods constrain the right-singular vectors of Z.",
     tolerance=1e-10,
+    measures="max over K of |L(Z R) - L(Z)| / max(1, |L(Z)|) at Cov(Z) = s^2 I, Haar-random R",
+    unit="relative",
+    settings={"grad_tol": GRAD_TOL},
+    tags=("trains", "sweep"),
     notes="Symbolic: Cov(Z M) = M^T Cov(Z) M and R^T (s I) R = s I (Cayley R). Numeric: BL22's "
           "pooled VICReg (alpha 25, beta 1, gamma 0.1); isotropic points of two kinds: 'random' = "
           "a whitened Gaussian (Cov = s^2 I exactly, plus a random mean) and 'whitened-optimum' = "
@@ -39,40 +45,38 @@ def _():
     return [sym.covariance_rotation(4, 3), sym.isotropic_rotation(2), sym.isotropic_rotation(3)]
 
 
-def _whiten(z: torch.Tensor, scale: float, generator: torch.Generator) -> torch.Tensor:
+def _whiten(z: torch.Tensor, scale: float, rng: torch.Generator) -> torch.Tensor:
+    """H Z Cov(Z)^-1/2 s + 1 m^T (N, K): Cov = s^2 I exactly, m a Gaussian mean row."""
     zc = z - z.mean(dim=0)
     cov = zc.T @ zc / (z.shape[0] - 1)
     evals, evecs = torch.linalg.eigh(cov)
-    mean = torch.randn(1, z.shape[1], generator=generator, dtype=torch.float64)
+    mean = torch.randn(1, z.shape[1], generator=rng, dtype=torch.float64)
     return scale * zc @ evecs @ torch.diag(evals.rsqrt()) @ evecs.T + mean
 
 
-@claim.numeric(trials=6 * len(rs.cases()),
-               case=st.sampled_from(rs.cases()),
-               kind=st.sampled_from(["random", "whitened-optimum"]),
-               scale=st.sampled_from([0.5, 1.0, 2.0]))
-def _(case: str, kind: str, scale: float):
-    case = rs.Case(case)
-    G = rs.relation(case.graph)
-    c = rs.indicators(G).shape[1]
+@claim.numeric(grid=rank.case_points(rank.cases(profile(), run_seed()),
+                                     kind=["random", "whitened-optimum"],
+                                     scale=[0.5, 1.0, 2.0]))
+def _(graph: str, seed: int, kind: str, scale: float):
+    G = rank.relation(graph)
+    c = G.n_components
     changes, zero_losses, isotropy = [], [], 0.0
-    for k in rs.k_grid(c):
-        generator = torch.Generator().manual_seed(1000 * case.seed + k)
+    for k in rank.k_grid(c, profile()):
+        rng = generator(1000 * seed + k)
         if kind == "random":
-            z = rs.isotropic_random(G.shape[0], k, scale, generator)
+            z = rank.isotropic_random(G.n, k, scale, rng)
         else:
-            opt = rs.optimum("vicreg", case.graph, k, rs.VICREG_GAMMA, case.seed)
-            z = _whiten(opt.z, scale, generator)
+            opt = rank.optimum("vicreg", graph, k, rank.VICREG_GAMMA, seed, device=device())
+            z = _whiten(opt.z, scale, rng)
             if k <= c - 1 and scale >= 1:
-                zero_losses.append(float(rs.loss_value("vicreg", G, z, rs.VICREG_GAMMA)))
+                zero_losses.append(float(rank.loss_value("vicreg", G, z, rank.VICREG_GAMMA)))
         cov = torch.cov(z.T).reshape(k, k)
         isotropy = max(isotropy, float((cov - scale**2 * torch.eye(k, dtype=cov.dtype)).abs()
                                        .max()) / scale**2)
-        changes.append(rs.rotation_change("vicreg", G, z, rs.random_orthogonal(k, generator),
-                                          rs.VICREG_GAMMA))
+        changes.append(rank.rotation_change("vicreg", G, z, rank.random_orthogonal(k, rng),
+                                            rank.VICREG_GAMMA))
     # How exactly the test points are isotropic: |Cov - s^2 I|_max / s^2.
     extra = {"scale": scale, "cov_isotropy_error": isotropy}
     if zero_losses:
         extra["whitened_optimum_loss_K_le_c-1"] = max(zero_losses)
     return Measurement(error=max(changes), extra=extra)
-

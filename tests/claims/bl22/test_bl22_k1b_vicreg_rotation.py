@@ -8,11 +8,11 @@ where Cov(Z) is isotropic (BL22-K1b-vicreg-isotropic).
 
 from __future__ import annotations
 
-from hypothesis import strategies as st
-
 from derivations.bl22 import rank as sym
-from tests.claims.bl22 import _rank_support as rs
-from verify import Claim
+from tests.claims.bl22.protocols import rank
+from tests.claims.bl22.protocols.settings import GRAD_TOL
+from verify import Claim, Measurement, device, profile
+from verify import seed as run_seed
 
 claim = Claim(
     id="BL22-K1b-vicreg",
@@ -25,8 +25,14 @@ claim = Claim(
     paper_asserts="None of the SSL methods constrain the right-singular vectors of Z.",
     tolerance=1e-10,
     expected="FAILS",
+    measures="max over K of the worst case over orthogonal R of |L(Z R) - L(Z)| / "
+             "max(1, |L(Z)|)",
+    unit="relative",
+    settings={"grad_tol": GRAD_TOL},
+    tags=("trains", "sweep"),
+    holds_where="BL22-K1b-vicreg-isotropic",
     notes="Formalisation as BL22-K1b-simclr, with R the worst case over all orthogonal R "
-          "(Haar-random starts, then L-BFGS over O(K): _rank_support.worst_rotation_change; "
+          "(Haar-random starts, then L-BFGS over O(K): protocols.rank.worst_rotation_change; "
           "error = max over K of |L(Z R) - L(Z)| / max(1, |L(Z)|), tolerance 1e-10). Why the "
           "worst case: it depends on Z only through its orbit {Z Q}, and optima reached under "
           "two CPU kernel settings can differ by such a Q, so one random R gave errors 1.83 and "
@@ -52,8 +58,9 @@ def _():
     return [sym.covariance_rotation(4, 2), sym.covariance_term_rotation()]
 
 
-@claim.numeric(trials=2 * len(rs.cases()),
-               case=st.sampled_from(rs.cases()),
-               point=st.sampled_from(["random", "optimum"]))
-def _(case: str, point: str):
-    return rs.rotation_sweep("vicreg", case, rs.VICREG_GAMMA, point, worst=True)
+@claim.numeric(grid=rank.case_points(rank.cases(profile(), run_seed()),
+                                     point=["random", "optimum"]))
+def _(graph: str, seed: int, point: str):
+    changes = rank.rotation_sweep("vicreg", graph, seed, rank.VICREG_GAMMA, point,
+                                  profile=profile(), device=device(), worst=True)
+    return Measurement(error=changes.error, extra=changes.extra)

@@ -7,15 +7,13 @@ classes. The component formula of BL22-K2a then fails in the 'only if' direction
 
 from __future__ import annotations
 
-import torch
-from hypothesis import strategies as st
-
 from derivations.bl22 import downstream as sym
 from derivations.bl22 import vicreg_closed_form as c2
-from tests.claims.bl22 import _downstream_support as sup
-from tests.claims.bl22 import _rank_support as rs
+from tests.claims.bl22.protocols import downstream as ds
+from tests.claims.bl22.protocols.rank import margin_factor
+from tests.claims.bl22.protocols.settings import GRAD_TOL, RANK_RTOL
 from torch_impl.metrics import numerical_rank
-from verify import Claim, Measurement, profile
+from verify import Claim, Measurement, device, points, profile
 
 claim = Claim(
     id="BL22-K2a-vicreg",
@@ -29,24 +27,38 @@ claim = Claim(
                   "SSL optimum (for every method); VICReg can keep a full-rank Z.",
     tolerance=1e-12,
     expected="FAILS",
+    holds_where="BL22-K2a",
+    measures="|training error rate of the probe on the trained optimum - sum_c (n_c - max_k "
+             "n_ck) / N|",
+    unit="error rate",
+    settings={"rank_rtol": RANK_RTOL, "grad_tol": GRAD_TOL},
+    tags=("trains", "downstream", "sweep"),
     notes=(
         "Same probe and error as BL22-K2a (no projection: VICReg's optimum is full rank by "
-        "design, every t_k >= 0.05 here, far above the optimiser's resolution), two classes "
-        "of sizes (2, 3), (2, 4) or (3, 4) joined by m in {1, 2} cross-class edges "
-        "(misaligned), BL22's VICReg, free Z, K = N - 1, in BL22-C2's closed-form regime "
-        "(alpha = 0.9 * 4 gamma lambda_+ (N-1)/N with lambda_+ the smallest positive Laplacian "
-        "eigenvalue, gamma = 1, beta = 2 max(1, C2's pair threshold); min-norm-subgradient "
-        "certificate 1e-8, 2 restarts). FAILS: the measured training error is 0 (rank(Z*) = N - "
-        "1, extra 'rank') while the component formula predicts > 0. Condition under which the "
-        "'iff' holds: a rank-limited optimum, span([Z* 1]) = the component indicators "
-        "(BarlowTwins with K = #components, BL22-K2a); for VICReg only in the limit gamma -> "
-        "infinity (t_k -> 0 for lambda_k > 0, BL22-C2), never at finite gamma with K > "
-        "#components - 1, since every t_k > 0. This is the paper's own 'VICReg can be full "
-        "rank' read against its 'necessary and sufficient conditions': the conditions are "
-        "method-dependent."
+        "design, every predicted t_k far above the optimiser's resolution, extra 'min_std'), "
+        "two classes of sizes (2, 3), (2, 4) or (3, 4) joined by m in {1, 2} cross-class edges "
+        "(misaligned; quick: the first case), BL22's VICReg, free Z, K = N - 1, in BL22-C2's "
+        "closed-form regime (alpha = 0.9 * 4 gamma lambda_+ (N-1)/N with lambda_+ the smallest "
+        "positive Laplacian eigenvalue, gamma = 1, beta = 2 max(1, C2's pair threshold); "
+        "min-norm-subgradient certificate 1e-8, 2 restarts). Why the formula fails here: every "
+        "t_k > 0, so the centred Z* keeps rank N - 1 (extra 'rank', threshold 1e-8), [Z* 1] "
+        "spans every labelling, and the probe also fits labels that G's components do not "
+        "separate. Condition under which the 'iff' holds: a "
+        "rank-limited optimum, span([Z* 1]) = the component indicators (BarlowTwins with K = "
+        "#components, BL22-K2a); for VICReg only in the limit gamma -> infinity (t_k -> 0 for "
+        "lambda_k > 0, BL22-C2), never at finite gamma with K > #components - 1, since every "
+        "t_k > 0. This is the paper's own 'VICReg can be full rank' read against its "
+        "'necessary and sufficient conditions': the conditions are method-dependent."
     ),
     finding="The 'iff' fails for full-rank VICReg, whose probe also fits labels G does not "
             "respect: the downstream conditions depend on the method.",
+)
+
+# (seed, class sizes, cross-class edges): a fixed short list (quick: the first only).
+_CASES = points(
+    {"seed": 0, "size_a": 2, "size_b": 3, "n_cross": 1},
+    {"seed": 1, "size_a": 2, "size_b": 4, "n_cross": 2},
+    {"seed": 2, "size_a": 3, "size_b": 4, "n_cross": 1},
 )
 
 
@@ -55,27 +67,20 @@ def _():
     return [*sym.component_residual(), c2.column_std_derivation()[0]]
 
 
-# (seed, class sizes, cross-class edges): a fixed short list, so that hypothesis's shrinking of
-# the (expected) counterexample costs at most a few fits (quick: the first only).
-_CASES = ((0, (2, 3), 1), (1, (2, 4), 2), (2, (3, 4), 1))
-
-
-@claim.numeric(trials={"quick": 1, "full": 3},
-               case=st.sampled_from(_CASES if profile() == "full" else _CASES[:1]))
-def _(case: tuple[int, tuple[int, int], int]):
-    seed, sizes, n_cross = case
-    g = torch.Generator().manual_seed(seed)
-    G, y = sup.classes_with_cross_edges(list(sizes), n_cross, g)
-    fit, regime = sup.fit_vicreg_free(G, G.shape[0] - 1, seed=seed)
-    _, error_rate = sup.probe_training(fit.z, y)
-    _, predicted_rate = sup.component_prediction(G, y)
+@claim.numeric(grid=_CASES if profile() == "full" else points(_CASES.points[0]))
+def _(seed: int, size_a: int, size_b: int, n_cross: int):
+    G, y = ds.classes_with_cross_edges([size_a, size_b], n_cross, seed, device=device())
+    fit, regime = ds.fit_vicreg_free(G, G.shape[0] - 1, seed=seed, device=device())
+    measured = ds.probe_training(fit.z, y)
+    predicted = ds.component_prediction(G, y)
     # The error is a difference of multiples of 1/N: it moves only if the probe's features
     # [Z* 1] change numerical rank.
-    decades = sup.probe_decades(fit.z)
+    decades = ds.probe_decades(fit.z)
     return Measurement(
-        error=abs(error_rate - predicted_rate),
-        extra={"predicted": predicted_rate, "measured": error_rate,
+        error=abs(measured.error_rate - predicted.error_rate),
+        extra={"predicted": predicted.error_rate, "measured": measured.error_rate,
+               # A descriptive rank (not deciding): 1e-8 counts every column the fit kept.
                "rank": numerical_rank(fit.z - fit.z.mean(dim=0), rtol=1e-8),
                "min_std": float(regime.stds.min()), "margin_decades": decades},
-        margin=rs.margin_factor(decades),
+        margin=margin_factor(decades),
     )

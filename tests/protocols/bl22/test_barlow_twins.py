@@ -1,0 +1,52 @@
+"""Tests of tests/claims/bl22/protocols/barlow_twins.py."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from tests.claims.bl22.protocols import barlow_twins as bt
+from torch_impl.losses import barlow_twins_loss_from_relation
+from torch_impl.metrics import containment_angle
+from torch_impl.relations import component_indicators, views_relation
+
+
+def test_bt_alphas_per_profile():
+    assert bt.bt_alphas("quick") == (0.1,)
+    assert bt.bt_alphas("full") == (0.005, 0.1, 1.0) == bt.BT_ALPHAS
+
+
+def test_bt_alphas_rejects_an_unknown_profile():
+    with pytest.raises(ValueError, match="profile"):
+        bt.bt_alphas("medium")
+
+
+def test_bn_standardise_is_batchnorm_per_branch():
+    z = torch.tensor([[1.0, 2.0], [3.0, -1.0], [0.0, 4.0], [2.0, 2.0]], dtype=torch.float64)
+    out = bt.bn_standardise(z)
+    # Branch a = rows 0, 1: column 0 is (1, 3), mean 2, biased variance 1.
+    assert out[0, 0] == pytest.approx(-1 / math.sqrt(1 + bt.BN_EPS), rel=1e-15)
+    assert out[1, 0] == pytest.approx(1 / math.sqrt(1 + bt.BN_EPS), rel=1e-15)
+    # Branch b = rows 2, 3: column 1 is (4, 2), mean 3, biased variance 1.
+    assert out[2, 1] == pytest.approx(1 / math.sqrt(1 + bt.BN_EPS), rel=1e-15)
+    assert out.shape == (4, 2)
+    torch.testing.assert_close(out[:2].mean(dim=0), torch.zeros(2, dtype=torch.float64),
+                               rtol=0, atol=1e-15)
+
+
+def test_fit_bt_reaches_zero_loss_inside_span_p_when_k_le_c():
+    # views graph N' = 2, V = 2: c = 2 components, K = 2 <= c (BL22-C6a).
+    G = views_relation(2, 2)
+    fit = bt.fit_bt(lambda z: barlow_twins_loss_from_relation(z, G, alpha=0.1), (4, 2), seed=0)
+    assert fit.loss < 1e-20
+    assert fit.grad_norm <= 1e-8
+    assert containment_angle(fit.z, component_indicators(G), 1e-6) < 1e-8
+
+
+def test_fit_bt_reaches_the_excess_loss_when_k_gt_c():
+    # K = 3 > c = 2: minimum alpha K (K - c) / (c + alpha (K - c)) = 0.3 / 2.1 (BL22-C6b).
+    G = views_relation(2, 2)
+    fit = bt.fit_bt(lambda z: barlow_twins_loss_from_relation(z, G, alpha=0.1), (4, 3), seed=0)
+    assert fit.loss == pytest.approx(0.3 / 2.1, rel=1e-10)
