@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from derivations.bl22 import downstream as sym
 from tests.claims.bl22.protocols import downstream as ds
-from tests.claims.bl22.protocols.settings import GRAD_TOL, RANK_RTOL
 from verify import Claim, Measurement, device, profile, seed
 
 claim = Claim(
@@ -34,9 +33,7 @@ claim = Claim(
     measures="largest violation of the version's inequalities between mean test accuracies "
              "(margin 0.02)",
     unit="accuracy",
-    settings={"margin": ds.MARGIN, "n_seeds": len(ds.SEEDS[profile()]),
-              "rank_rtol": RANK_RTOL, "grad_tol": GRAD_TOL,
-              **{f"inequality_{i}": q.name for i, q in enumerate(ds.NEURIPS, start=1)}},
+    settings=ds.deciding_settings(ds.NEURIPS, profile()),
     tags=("trains", "linear", "downstream", "exact", "sweep"),
     notes=ds.PROTOCOL_NOTES + (
         " This version's inequalities (violation_1..3): (i) aligned, every SSL method within M "

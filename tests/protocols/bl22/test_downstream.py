@@ -198,3 +198,12 @@ def test_audit_of_holding_inequalities_has_zero_error_and_the_smallest_slack(mon
     assert result.error == 0.0
     # Slacks: M (recovery, exact), 0.03, 0.03: the smallest is M = 12 predictions.
     assert result.margin == pytest.approx(12, rel=1e-9)
+
+
+def test_deciding_settings_name_every_inequality_and_the_profile_seeds():
+    declared = ds.deciding_settings(ds.ARXIV, "full")
+    assert declared["n_seeds"] == len(ds.SEEDS["full"]) == 3
+    assert declared["margin"] == ds.MARGIN
+    assert [declared[f"inequality_{i}"] for i in range(1, len(ds.ARXIV) + 1)] == [
+        q.name for q in ds.ARXIV]
+    assert ds.deciding_settings(ds.NEURIPS, "quick")["n_seeds"] == 1

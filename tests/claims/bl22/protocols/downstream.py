@@ -387,6 +387,25 @@ _BT_ALPHA = 0.1
 _VICREG_RHO = 100 * _VICREG_ALPHA
 
 
+def deciding_settings(inequalities: tuple[Inequality, ...], profile: str) -> dict[str, object]:
+    """What decides a K2 verdict, for ``Claim(settings=...)``: the margin M, the number of data
+    seeds averaged, the rank threshold, the certificate and the version's inequalities.
+
+    Parameters
+    ----------
+    inequalities : tuple of Inequality
+        :data:`ARXIV` or :data:`NEURIPS`.
+    profile : {"quick", "full"}
+
+    Returns
+    -------
+    dict of str to float, int or str
+    """
+    return {"margin": MARGIN, "n_seeds": len(SEEDS[profile]), "rank_rtol": RANK_RTOL,
+            "grad_tol": GRAD_TOL,
+            **{f"inequality_{i}": q.name for i, q in enumerate(inequalities, start=1)}}
+
+
 def seeds(profile: str, run_seed: int) -> tuple[int, ...]:
     """The data seeds of a run: 100 * run_seed + s for s in ``SEEDS[profile]``.
 
