@@ -104,6 +104,7 @@ def check_embedding(
     *,
     min_rows: int = 1,
     require_float: bool = True,
+    min_cols: int = 1,
 ) -> torch.Tensor:
     """Check that ``Z`` is a 2-D, non-empty, finite floating tensor of shape (N, K).
 
@@ -117,6 +118,8 @@ def check_embedding(
         Smallest N accepted (2 where a covariance with 1/(N-1) is needed).
     require_float : bool, default=True
         Reject integer and boolean dtypes.
+    min_cols : int, default=1
+        Smallest K accepted (2 where a sum runs over pairs of distinct dimensions).
 
     Returns
     -------
@@ -136,6 +139,10 @@ def check_embedding(
     if Z.shape[0] < min_rows:
         raise InvalidInputError(
             f"{name} must have at least {min_rows} rows (samples), got N={Z.shape[0]}"
+        )
+    if Z.shape[1] < min_cols:
+        raise InvalidInputError(
+            f"{name} must have at least {min_cols} columns (dimensions), got K={Z.shape[1]}"
         )
     if Z.dtype.is_floating_point and not bool(torch.isfinite(Z).all()):
         n_bad = int((~torch.isfinite(Z)).sum())
@@ -505,16 +512,16 @@ class Dim:
 
 @dataclasses.dataclass(frozen=True)
 class Embedding(Constraint):
-    """A 2-D, non-empty, finite floating tensor (N, K) with N >= ``min_rows``
-    (:func:`check_embedding`)."""
+    """A 2-D, non-empty, finite floating tensor (N, K) with N >= ``min_rows`` and K >=
+    ``min_cols`` (:func:`check_embedding`)."""
 
     min_rows: int = 1
     require_float: bool = True
+    min_cols: int = 1
 
     def check(self, value, name, args):
-        return check_embedding(
-            value, name, min_rows=self.min_rows, require_float=self.require_float
-        )
+        return check_embedding(value, name, min_rows=self.min_rows,
+                               require_float=self.require_float, min_cols=self.min_cols)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,9 +12,10 @@ from verify.grid import Grid, grid, points
 from verify.profiles import device, profile, seed
 from verify.replay import replay
 from verify.tags import TAGS
-from verify.verdict import Verdict
+from verify.verdict import Verdict, z_score_margin
 
 __all__ = [
+    "z_score_margin",
     "Claim",
     "ClaimDeclarationError",
     "Grid",

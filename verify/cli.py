@@ -7,11 +7,18 @@ git-ignored ``.ssl-audit/report/``, unless ``--report-dir`` says where.
 Exit status: 0 when every claim's verdict equals its expected one (skips aside), 1 when one
 differs (UNDECIDED always differs), 2 when a claim errored or did not converge, a claim module
 failed to load, no claim was selected, an ``--id`` is unknown, or the command line was wrong.
+
+``ssl-audit family module.path:loss_fn [--n N --m M --trials T --seed S]`` runs no audit: it
+prints which family (GA23 Prop. 3.2) a two-branch loss belongs to, from
+:func:`torch_impl.family.loss_family`; exit status 0, or 2 when the loss cannot be loaded or
+evaluated.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import inspect
 import os
 import shlex
 import sys
@@ -22,7 +29,16 @@ import pytest
 from verify import profiles
 from verify.plugin import SCRATCH_REPORT_DIR
 
-__all__ = ["main", "build_parser", "exit_code", "choose_report_dir", "COMMITTED_REPORT_DIR"]
+__all__ = [
+    "main",
+    "build_parser",
+    "build_family_parser",
+    "family_main",
+    "load_callable",
+    "exit_code",
+    "choose_report_dir",
+    "COMMITTED_REPORT_DIR",
+]
 
 EXIT_OK, EXIT_MISMATCH, EXIT_ERROR = 0, 1, 2
 
@@ -60,6 +76,80 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", default="0",
                         help="pytest-xdist workers: a number or 'auto' (default: 0, in-process)")
     return parser
+
+
+def build_family_parser() -> argparse.ArgumentParser:
+    """The ``ssl-audit family`` command line."""
+    from torch_impl.family import DEFAULT_TOLERANCE
+
+    parser = argparse.ArgumentParser(
+        prog="ssl-audit family",
+        description="Which family is a two-branch loss f(z_a, z_b) (batch-first (N, M))? "
+                    "Sample-contrastive when rotating the embedding dimensions leaves it "
+                    "unchanged, dimension-contrastive when rotating the samples does "
+                    "(GA23 Prop. 3.2; torch_impl.family.loss_family).",
+    )
+    parser.add_argument("target", metavar="module:loss_fn",
+                        help="an importable module and a callable in it, e.g. "
+                             "my_project.losses:nt_xent (a class is instantiated without "
+                             "arguments, e.g. an nn.Module); the current directory is importable")
+    parser.add_argument("--n", type=int, default=8, help="batch size N >= 2 (default: 8)")
+    parser.add_argument("--m", type=int, default=5, help="embedding dimension M >= 2 (default: 5)")
+    parser.add_argument("--trials", type=int, default=8,
+                        help="random draws of inputs and rotations (default: 8)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the draws (default: 0)")
+    parser.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
+                        help="largest relative change counted as invariant (default: "
+                             f"{DEFAULT_TOLERANCE:.0e})")
+    parser.add_argument("--device", default="cpu", help="cpu (default), auto or cuda[:i]")
+    return parser
+
+
+def load_callable(target: str) -> object:
+    """The object named by ``"package.module:attribute.path"``; a class is instantiated.
+
+    Raises
+    ------
+    ValueError
+        No ``:`` in ``target``, or the object is not callable.
+    ImportError, AttributeError
+        The module or the attribute does not exist.
+    """
+    module_name, sep, attribute = target.partition(":")
+    if not sep or not module_name or not attribute:
+        raise ValueError(f"expected module.path:loss_fn, got {target!r}")
+    # As `python -m`: modules of the current directory are importable from the console script.
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    obj: object = importlib.import_module(module_name)
+    for part in attribute.split("."):
+        obj = getattr(obj, part)
+    if inspect.isclass(obj):
+        obj = obj()
+    if not callable(obj):
+        raise ValueError(f"{target} is a {type(obj).__name__}, not a callable loss")
+    return obj
+
+
+def family_main(argv: list[str]) -> int:
+    """``ssl-audit family ...``: print the loss's family report; 0, or 2 on an error."""
+    parser = build_family_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    from torch_impl.family import loss_family
+
+    try:
+        loss_fn = load_callable(args.target)
+        report = loss_family(loss_fn, n=args.n, m=args.m, trials=args.trials, seed=args.seed,
+                             tolerance=args.tolerance, device=args.device)
+    except Exception as exc:  # the user's module and loss: report whatever they raise
+        print(f"ssl-audit family: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"{args.target}")
+    print(report)
+    return EXIT_OK
 
 
 class _Probe:
@@ -113,6 +203,8 @@ def choose_report_dir(args: argparse.Namespace, extra: list[str]) -> tuple[Path,
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["family"]:
+        return family_main(argv[1:])
     extra: list[str] = []
     if "--" in argv:
         cut = argv.index("--")

@@ -98,6 +98,8 @@ def _bad_values(c: object, valid: object) -> list[tuple[str, object, type]]:
             bad += [("integer", valid.long(), TYPE), ("bool", valid > 0, TYPE)]
         if c.min_rows > 1:
             bad.append(("too-few-rows", valid[: c.min_rows - 1], VALUE))
+        if c.min_cols > 1:
+            bad.append(("too-few-columns", valid[:, : c.min_cols - 1], VALUE))
         return bad
     if isinstance(c, AnyTensor):
         return [

@@ -239,6 +239,16 @@ VALID: dict[str, Callable[[], dict[str, object]]] = {
         "device": "cpu",
         "progress": False,
     },
+    # family
+    "family.loss_family": lambda: {
+        "loss_fn": lambda z_a, z_b: (z_a - z_b).square().sum(),
+        "n": 4,
+        "m": 3,
+        "trials": 1,
+        "seed": 0,
+        "tolerance": 1e-10,
+        "device": "cpu",
+    },
 }
 
 #: Public callables that are not validated by declared constraints, with the reason.
@@ -249,3 +259,47 @@ EXEMPT = {
 
 #: Functions whose valid call is too expensive or has side effects for the sanity check.
 NOT_CALLED = {"fit.fit_free", "fit.fit_linear"}
+
+# GA23 method losses (torch_impl.losses.contrastive, .tcr, .vicreg_variants): two branches of
+# shape (3, K), row i of each = the two views of sample i.
+VALID.update(
+    {
+        "losses.simclr_two_branch_loss": lambda: {
+            "z_a": embedding(3),
+            "z_b": embedding(3) + 1,
+            "tau": 0.5,
+            "similarity_transform": "abs",
+            "decoupled": True,
+            "transform_positive": False,
+            "dimension_normalisation": "centre",
+            "cosine": True,
+        },
+        "losses.normalise_dimensions": lambda: {"z": embedding(), "mode": "standardise"},
+        "losses.spectral_contrastive_two_branch_loss": lambda: {
+            "z_a": embedding(3),
+            "z_b": embedding(3) + 1,
+        },
+        "losses.total_coding_rate_loss": lambda: {"Z": embedding(), "eps": 0.1, "normalise": True},
+        "losses.logsumexp_covariance": lambda: {"z": embedding(), "tau": 0.5, "d": 2.0},
+        "losses.vicreg_exp_loss": lambda: {
+            "z_a": embedding(3),
+            "z_b": embedding(3) + 1,
+            "tau": 0.5,
+            "sim_coeff": 25.0,
+            "std_coeff": 25.0,
+            "cov_coeff": 1.0,
+            "d": 2.0,
+            "convention": "official",
+        },
+        "losses.vicreg_ctr_loss": lambda: {
+            "z_a": embedding(3),
+            "z_b": embedding(3) + 1,
+            "tau": 0.5,
+            "sim_coeff": 25.0,
+            "std_coeff": 25.0,
+            "cov_coeff": 1.0,
+            "d": 2.0,
+            "convention": "solo",
+        },
+    }
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,76 @@ def test_exit_status(verdict, expected, code):
 def test_usage_errors_exit_2():
     assert cli.exit_code(document(), pytest.ExitCode.USAGE_ERROR) == cli.EXIT_ERROR
     assert cli.exit_code(None, pytest.ExitCode.OK) == cli.EXIT_ERROR
+
+
+# ----------------------------------------------------------------- ssl-audit family (GA23-P2)
+_LOSSES_MODULE = '''
+import torch
+
+
+def gram(z_a, z_b):
+    off = z_a @ z_a.T - torch.diag((z_a * z_a).sum(dim=1))
+    return off.square().sum() + (z_a - z_b).square().sum()
+
+
+class Covariance(torch.nn.Module):
+    def forward(self, z_a, z_b):
+        centred = z_a - z_a.mean(dim=0)
+        cov = centred.T @ centred
+        return (cov - torch.diag(torch.diagonal(cov))).square().sum()
+
+
+def vector(z_a, z_b):
+    return z_a.sum(dim=0)
+'''
+
+
+@pytest.fixture
+def losses_module(tmp_path, monkeypatch):
+    """A module ``cli_family_losses`` in the current directory, as a user's project has."""
+    (tmp_path / "cli_family_losses.py").write_text(_LOSSES_MODULE)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delitem(sys.modules, "cli_family_losses", raising=False)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    return "cli_family_losses"
+
+
+def test_family_prints_the_report_of_a_function(losses_module, capsys):
+    code = cli.main(["family", f"{losses_module}:gram", "--n", "5", "--m", "3", "--trials", "2",
+                     "--seed", "4"])
+    out = capsys.readouterr().out.splitlines()
+    assert code == cli.EXIT_OK
+    assert out[0] == f"{losses_module}:gram"
+    assert out[1] == ("family: sample-contrastive (N=5, M=3, 2 trials, seed 4, "
+                      "tolerance 1.0e-10 relative)")
+    assert len(out) == 6
+
+
+def test_family_instantiates_a_class_and_takes_the_tolerance(losses_module, capsys):
+    assert cli.main(["family", f"{losses_module}:Covariance", "--trials", "2"]) == cli.EXIT_OK
+    assert "family: dimension-contrastive (N=8, M=5" in capsys.readouterr().out
+    assert cli.main(["family", f"{losses_module}:gram", "--trials", "2",
+                     "--tolerance", "10"]) == cli.EXIT_OK
+    assert "family: both" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["cli_family_losses"], "expected module.path:loss_fn"),
+    (["no_such_module_xyz:f"], "ModuleNotFoundError"),
+    (["cli_family_losses:missing"], "AttributeError"),
+    (["cli_family_losses:vector"], "loss_fn must return a scalar"),
+    (["cli_family_losses:gram", "--n", "1"], "n must be"),
+    (["cli_family_losses:gram", "--device", "gpu0"], "device"),
+])
+def test_family_errors_exit_2_with_the_reason(losses_module, capsys, argv, message):
+    assert cli.main(["family", *argv]) == cli.EXIT_ERROR
+    err = capsys.readouterr().err
+    assert err.startswith("ssl-audit family: error: ")
+    assert message in err
+
+
+def test_family_usage_errors_and_help(capsys):
+    assert cli.main(["family"]) == cli.EXIT_ERROR
+    assert cli.main(["family", "m:f", "--n", "x"]) == cli.EXIT_ERROR
+    assert cli.main(["family", "--help"]) == cli.EXIT_OK
+    assert "module:loss_fn" in capsys.readouterr().out

@@ -97,3 +97,18 @@ def test_exit_code():
     assert exit_code(_doc(("NOT_CONVERGED", False)), 1) == 2
     assert exit_code(_doc(("HOLDS", True), errors=[{"module": "m"}]), 1) == 2
     assert exit_code(None, 2) == 2
+
+
+def test_z_score_margin_is_the_ratio_of_normal_tails():
+    from verify.verdict import z_score_margin
+
+    # P(|Z| > 5) / P(|Z| > 5) = 1: on the threshold nothing separates the decision.
+    assert z_score_margin(5.0, 5.0) == 1.0
+    # P(|Z| > 0) = 1 against P(|Z| > 5) = 5.733e-7.
+    assert z_score_margin(0.0, 5.0) == pytest.approx(1 / 5.733031437583892e-7, rel=1e-12)
+    # Symmetric in the sign of z, and a failing z gets the inverse ratio (>= 1 both ways).
+    assert z_score_margin(-2.5, 5.0) == z_score_margin(2.5, 5.0) > 1e4
+    assert z_score_margin(6.0, 5.0) == pytest.approx(
+        math.erfc(5 / math.sqrt(2)) / math.erfc(6 / math.sqrt(2)), rel=1e-14)
+    with pytest.raises(ValueError, match="threshold"):
+        z_score_margin(1.0, 0.0)

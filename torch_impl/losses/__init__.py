@@ -1,6 +1,7 @@
 """SSL losses of BL22 Sec. 2 (VICReg, SimCLR, BarlowTwins), the spectral contrastive loss, the
-GA23 criteria, and the reference codebases' conventions. Each loss matches the paper's PyTorch
-snippet (Sec. 2) exactly.
+GA23 criteria and method losses (two-branch SimCLR / DCL variants, TCR, VICReg-exp / -ctr), and
+the reference codebases' conventions. Each BL22 loss matches the paper's PyTorch snippet
+(Sec. 2) exactly.
 
 Every loss taking a relation G accepts a tensor (validated on each call) or a
 :class:`torch_impl.relations.Relation` (validated once, no O(N^2) work per call); each public
@@ -11,6 +12,14 @@ from torch_impl.losses.barlow_twins import (
     barlow_twins_correlation,
     barlow_twins_loss,
     barlow_twins_loss_from_relation,
+)
+from torch_impl.losses.contrastive import (
+    DIMENSION_NORMALISATIONS,
+    SIMCLR_VARIANTS,
+    SIMILARITY_TRANSFORMS,
+    normalise_dimensions,
+    simclr_two_branch_loss,
+    spectral_contrastive_two_branch_loss,
 )
 from torch_impl.losses.conventions import (
     BARLOW_TWINS_CONVENTIONS,
@@ -29,12 +38,18 @@ from torch_impl.losses.criteria import (
 )
 from torch_impl.losses.simclr import simclr_loss
 from torch_impl.losses.spectral_contrastive import spectral_contrastive_loss
+from torch_impl.losses.tcr import total_coding_rate_loss
 from torch_impl.losses.vicreg import (
     VICRegTerms,
     vicreg_hinge_arguments,
     vicreg_loss,
     vicreg_smooth_part,
     vicreg_terms,
+)
+from torch_impl.losses.vicreg_variants import (
+    logsumexp_covariance,
+    vicreg_ctr_loss,
+    vicreg_exp_loss,
 )
 
 __all__ = [
@@ -59,4 +74,14 @@ __all__ = [
     "vicreg_convention_hinge_arguments",
     "vicreg_convention_smooth_part",
     "vicreg_convention_hinge_weight",
+    "simclr_two_branch_loss",
+    "SIMCLR_VARIANTS",
+    "SIMILARITY_TRANSFORMS",
+    "DIMENSION_NORMALISATIONS",
+    "normalise_dimensions",
+    "spectral_contrastive_two_branch_loss",
+    "total_coding_rate_loss",
+    "logsumexp_covariance",
+    "vicreg_exp_loss",
+    "vicreg_ctr_loss",
 ]

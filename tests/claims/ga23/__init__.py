@@ -1,0 +1,1 @@
+"""GA23 (Garrido et al. ICLR 2023) claim modules."""

@@ -1,0 +1,1 @@
+"""Unit tests of tests/claims/ga23/protocols."""
