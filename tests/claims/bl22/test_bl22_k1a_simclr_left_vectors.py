@@ -12,8 +12,8 @@ import torch
 
 from derivations.bl22 import rank as sym
 from tests.claims.bl22.protocols import rank
-from tests.claims.bl22.protocols.runtime import generator
 from tests.claims.bl22.protocols.settings import GRAD_TOL, RANK_RTOL
+from tests.claims.runtime import generator
 from torch_impl.metrics import containment_angle
 from verify import Claim, Measurement, device, profile
 from verify import seed as run_seed

@@ -17,8 +17,8 @@ import torch
 from derivations.bl22 import barlow_twins as bt
 from derivations.bl22 import rank as sym
 from tests.claims.bl22.protocols import rank
-from tests.claims.bl22.protocols.runtime import generator
 from tests.claims.bl22.protocols.settings import GRAD_TOL
+from tests.claims.runtime import generator
 from torch_impl.relations import Relation, component_indicators
 from verify import Claim, Measurement, device, profile
 from verify import seed as run_seed

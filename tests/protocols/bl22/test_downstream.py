@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from tests.claims.bl22.protocols import downstream as ds
-from tests.claims.bl22.protocols.runtime import generator
 from tests.claims.bl22.protocols.settings import RANK_RTOL
+from tests.claims.runtime import generator
 from torch_impl.relations import labels_relation
 
 _CPU = "cpu"

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from tests.claims.bl22.protocols import rank
-from tests.claims.bl22.protocols.runtime import generator
+from tests.claims.runtime import generator
 from torch_impl.fit import NotConverged
 from torch_impl.relations import component_indicators
 

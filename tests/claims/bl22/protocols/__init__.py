@@ -13,7 +13,6 @@ Modules
 - :mod:`.settings`: the thresholds that decide verdicts, each defined once (``RANK_RTOL``,
   ``BN_RANK_RTOL``, ``GAP_RTOL``, ``CLUSTER_TOL``, ``GRAD_TOL``); claims declare the ones they
   use in ``Claim(settings=...)``.
-- :mod:`.runtime`: ``single_thread()`` for tiny problems and seeded CPU ``generator(seed)``.
 - :mod:`.vicreg_closed_form` (BL22-C2*, K3a): VICReg's free-Z optima in closed form on small
   test graphs (``graph``, ``laplacian_spectrum``), the decoupled and hinge regimes
   (``decoupled``, ``coupled``, ``embedding``, ``predicted_rank``), certified training from

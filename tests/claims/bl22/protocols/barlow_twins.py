@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import torch
 
-from tests.claims.bl22.protocols.runtime import single_thread
+from tests.claims.runtime import single_thread
 from torch_impl.fit import FitResult, fit_free
 from torch_impl.losses import branches_from_views
 

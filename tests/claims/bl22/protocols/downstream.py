@@ -64,8 +64,8 @@ import torch
 from derivations.base import lambdify_torch
 from derivations.bl22 import downstream as sym
 from tests.claims.bl22.protocols import linear
-from tests.claims.bl22.protocols.runtime import generator
 from tests.claims.bl22.protocols.settings import GRAD_TOL, RANK_RTOL
+from tests.claims.runtime import generator
 from torch_impl.fit import FitResult, fit_free, vicreg_objective
 from torch_impl.losses import barlow_twins_loss_from_relation
 from torch_impl.metrics import numerical_rank, rank_decades, rank_report

@@ -37,8 +37,8 @@ import torch
 
 from derivations.base import Derivation
 from derivations.bl22.laplacian import two_branch_invariance, view_invariant_null
-from tests.claims.bl22.protocols.runtime import generator
 from tests.claims.bl22.protocols.settings import GAP_RTOL, GRAD_TOL, RANK_RTOL
+from tests.claims.runtime import generator
 from torch_impl.fit import FitResult, fit_free, vicreg_convention_objective, vicreg_objective
 from torch_impl.losses import branches_from_views
 from torch_impl.metrics import principal_angles, rank_report, span_basis

@@ -27,8 +27,8 @@ import torch
 
 from derivations.base import lambdify_torch
 from derivations.bl22 import vicreg_closed_form as c2
-from tests.claims.bl22.protocols.runtime import generator
 from tests.claims.bl22.protocols.settings import GRAD_TOL
+from tests.claims.runtime import generator
 from torch_impl.fit import FitResult, HingeObjective, fit_linear, vicreg_objective
 from torch_impl.losses import barlow_twins_loss_from_relation, spectral_contrastive_loss
 from torch_impl.relations import (

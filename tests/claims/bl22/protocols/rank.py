@@ -38,8 +38,8 @@ import torch.nn.functional as F
 from tests.claims.bl22.protocols import barlow_twins as bt
 from tests.claims.bl22.protocols import simclr
 from tests.claims.bl22.protocols import vicreg_closed_form as vicreg
-from tests.claims.bl22.protocols.runtime import generator
 from tests.claims.bl22.protocols.settings import RANK_RTOL
+from tests.claims.runtime import generator
 from torch_impl.fit import cached_fit
 from torch_impl.losses import (
     barlow_twins_loss_convention,

@@ -46,8 +46,8 @@ from derivations.bl22.vicreg_closed_form import (
     pair_beta_threshold_torch,
     pair_hessian_derivation,
 )
-from tests.claims.bl22.protocols.runtime import single_thread
 from tests.claims.bl22.protocols.settings import CLUSTER_TOL, GRAD_TOL, RANK_RTOL
+from tests.claims.runtime import single_thread
 from torch_impl.fit import (
     FitResult,
     fit_free,

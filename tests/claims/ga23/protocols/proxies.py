@@ -47,8 +47,8 @@ from dataclasses import dataclass
 import pytest
 import torch
 
-from tests.claims.bl22.protocols.runtime import generator, single_thread
 from tests.claims.ga23.protocols.proxy_stats import PairedComparison, paired_comparison
+from tests.claims.runtime import generator, single_thread
 from torch_impl.losses import simclr_two_branch_loss, vicreg_loss_convention
 from torch_impl.losses.contrastive import SIMCLR_VARIANTS
 from torch_impl.losses.vicreg_variants import vicreg_ctr_loss, vicreg_exp_loss

@@ -1,4 +1,4 @@
-"""How BL22 protocols run: one torch thread for tiny problems, seeded generators.
+"""How the papers' protocols run: one torch thread for tiny problems, seeded generators.
 
 Kept apart from the science so that a protocol's arguments (profile, seed, device) are its only
 inputs.
