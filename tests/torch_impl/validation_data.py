@@ -89,7 +89,12 @@ VALID: dict[str, Callable[[], dict[str, object]]] = {
         "beta": 1.0,
         "gamma": 1.0,
     },
-    "losses.simclr_loss": lambda: {"Z": embedding(), "G": relation(), "tau": 0.5},
+    "losses.simclr_loss": lambda: {
+        "Z": embedding(),
+        "G": relation(),
+        "tau": 0.5,
+        "chunk_size": 2,
+    },
     "losses.barlow_twins_loss": lambda: {
         "Z_left": embedding(),
         "Z_right": embedding() + 1,
@@ -300,6 +305,40 @@ VALID.update(
             "cov_coeff": 1.0,
             "d": 2.0,
             "convention": "solo",
+        },
+    }
+)
+
+# torch_impl.distributed: without a process group (world size 1) the losses are the
+# single-process ones on the local batch; group=None is the default group.
+VALID.update(
+    {
+        "distributed.world_size": lambda: {"group": None},
+        "distributed.gather_embeddings": lambda: {"Z": embedding(), "group": None},
+        "distributed.all_reduce_sum": lambda: {"x": embedding(), "group": None},
+        "distributed.global_relation": lambda: {"G": relation(), "world": 2},
+        "distributed.distributed_vicreg_loss": lambda: {
+            "Z": embedding(),
+            "G": relation(),
+            "alpha": 1.0,
+            "beta": 1.0,
+            "gamma": 1.0,
+            "statistics": True,
+            "group": None,
+        },
+        "distributed.distributed_simclr_loss": lambda: {
+            "Z": embedding(),
+            "G": relation(),
+            "tau": 0.5,
+            "group": None,
+        },
+        "distributed.distributed_barlow_twins_loss": lambda: {
+            "Z": embedding(),
+            "G": relation(),
+            "alpha": 0.1,
+            "eps": 1e-6,
+            "statistics": True,
+            "group": None,
         },
     }
 )
