@@ -153,7 +153,7 @@ def load_claims(claims_dir: str | os.PathLike[str] | None = None, *, profile: st
     settings = {profiles.ENV_PROFILE: profile, profiles.ENV_SEED: str(seed)}
     claims: dict[str, Claim] = {}
     with _run_settings(settings, directory):
-        # Cleared once, not per module: support modules are shared by many claim modules.
+        # Cleared once, not per module: protocol modules are shared by many claim modules.
         for name in [k for k, m in sys.modules.items() if _is_under(m, directory)]:
             del sys.modules[name]
         for path in sorted(directory.rglob("test_*.py")):
@@ -197,7 +197,7 @@ def _import(path: Path) -> Any:
 
 
 def _import_fresh(path: Path) -> Any:
-    """Import ``path`` anew, with its package's modules that live beside it (support modules
+    """Import ``path`` anew, with its package's modules that live beside it (protocol modules
     read the settings at import time too)."""
     _, name = _package_root(path)
     package = name.rsplit(".", 1)[0] if "." in name else name

@@ -94,7 +94,7 @@ def git_commit(root: Path, claim_paths: Sequence[Path] = ()) -> str | None:
     """HEAD's hash, with ``-dirty`` when the report may not be reproducible from it.
 
     Dirty means: a tracked file is modified, or an untracked (and not ignored) file lies under
-    one of ``claim_paths`` (a brand-new claim module or support module the commit lacks).
+    one of ``claim_paths`` (a brand-new claim module or protocol module the commit lacks).
     Paths outside the repository are not looked at. ``None`` outside a git checkout.
     """
     try:
