@@ -2,7 +2,8 @@
 
 ``tests`` (what CI runs: unit tests, then a quick audit of every claim), ``verify`` (the full
 audit; only an unselected run writes reports/), ``mutation`` (injected bugs the unit tests must
-catch), ``dev`` (a development virtualenv in .venv), ``bench`` (placeholder) and ``lint``.
+catch), ``dev`` (a development virtualenv in .venv), ``bench`` (speed and memory, reports/bench.md)
+and ``lint``.
 Venvs are reused; the project is reinstalled every time so a reused venv never audits stale
 code.
 """
@@ -73,10 +74,16 @@ def dev(session: nox.Session) -> None:
     session.run(*pip, "-e", ".[test,lint]")
 
 
-@nox.session(venv_backend="none")
+@nox.session
 def bench(session: nox.Session) -> None:
-    """Placeholder: speed and convergence benchmarks arrive with their own issue."""
-    session.log("bench: no benchmarks yet (placeholder until the performance issue lands)")
+    """Loss throughput (ours vs the seed snippets vs the matmul floor) and SimCLR peak memory,
+    dense vs chunked; writes reports/bench.md and reports/bench.json (~5 min on 2 cores).
+
+    Arguments after ``--`` go to tests/bench/run_bench.py, e.g. ``-- --device cuda`` or
+    ``-- --smoke --out-dir /tmp/bench`` (tiny sizes, leaves reports/ untouched).
+    """
+    _install(session, "test")
+    session.run("python", "tests/bench/run_bench.py", *session.posargs)
 
 
 @nox.session
