@@ -35,8 +35,6 @@ claim = Claim(
 
 @claim.numeric(grid=points({"variant": "vicreg-exp", "reference": "vicreg"}))
 def _(variant: str, reference: str):
-    result = proxies.paired(proxies.Config(variant), proxies.Config(reference),
-                            profile=profile(), run_seed=run_seed(), device=device(),
-                            alpha=ALPHA, margin=MARGIN_POINTS)
-    proxies.smoke_only(profile())
+    result = proxies.decide(proxies.Config(variant), proxies.Config(reference),
+                            profile=profile(), run_seed=run_seed(), device=device())
     return Measurement(error=result.p_equivalent, extra=result.as_extra())

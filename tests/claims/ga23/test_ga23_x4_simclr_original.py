@@ -8,7 +8,7 @@ Decided by a one-sided paired t-test over seeds on the shared small-scale proxy
 from __future__ import annotations
 
 from tests.claims.ga23.protocols import proxies
-from tests.claims.ga23.protocols.proxy_stats import ALPHA, MARGIN_POINTS
+from tests.claims.ga23.protocols.proxy_stats import ALPHA
 from verify import Claim, Measurement, device, points, profile
 from verify import seed as run_seed
 
@@ -39,8 +39,6 @@ claim = Claim(
 
 @claim.numeric(grid=points({"better": "vicreg-ctr", "worse": "simclr-original"}))
 def _(better: str, worse: str):
-    result = proxies.paired(proxies.Config(better), proxies.Config(worse),
-                            profile=profile(), run_seed=run_seed(), device=device(),
-                            alpha=ALPHA, margin=MARGIN_POINTS)
-    proxies.smoke_only(profile())
+    result = proxies.decide(proxies.Config(better), proxies.Config(worse),
+                            profile=profile(), run_seed=run_seed(), device=device())
     return Measurement(error=result.p_greater, extra=result.as_extra())

@@ -41,9 +41,7 @@ claim = Claim(
 @claim.numeric(grid=points({"test": "matches", "a": "simclr", "b": "vicreg"},
                            {"test": "better", "a": "simclr", "b": "simclr-original"}))
 def _(test: str, a: str, b: str):
-    result = proxies.paired(proxies.Config(a), proxies.Config(b), profile=profile(),
-                            run_seed=run_seed(), device=device(), alpha=ALPHA,
-                            margin=MARGIN_POINTS)
+    result = proxies.decide(proxies.Config(a), proxies.Config(b),
+                            profile=profile(), run_seed=run_seed(), device=device())
     error = result.p_equivalent if test == "matches" else result.p_greater
-    proxies.smoke_only(profile())
     return Measurement(error=error, extra=result.as_extra())

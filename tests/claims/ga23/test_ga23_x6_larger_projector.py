@@ -8,7 +8,7 @@ linear one) on the shared small-scale proxy (tests/claims/ga23/protocols/proxies
 from __future__ import annotations
 
 from tests.claims.ga23.protocols import proxies
-from tests.claims.ga23.protocols.proxy_stats import ALPHA, MARGIN_POINTS
+from tests.claims.ga23.protocols.proxy_stats import ALPHA
 from verify import Claim, Measurement, device, grid, profile
 from verify import seed as run_seed
 
@@ -39,8 +39,6 @@ claim = Claim(
 
 @claim.numeric(grid=grid(method=["vicreg", "vicreg-exp", "vicreg-ctr", "simclr"]))
 def _(method: str):
-    result = proxies.paired(proxies.Config(method, "large"), proxies.Config(method, "light"),
-                            profile=profile(), run_seed=run_seed(), device=device(),
-                            alpha=ALPHA, margin=MARGIN_POINTS)
-    proxies.smoke_only(profile())
+    result = proxies.decide(proxies.Config(method, "large"), proxies.Config(method, "light"),
+                            profile=profile(), run_seed=run_seed(), device=device())
     return Measurement(error=result.p_greater, extra=result.as_extra())

@@ -37,8 +37,6 @@ claim = Claim(
 
 @claim.numeric(grid=grid(variant=["simclr-centred", "simclr-standardised"]))
 def _(variant: str):
-    result = proxies.paired(proxies.Config(variant), proxies.Config("simclr"),
-                            profile=profile(), run_seed=run_seed(), device=device(),
-                            alpha=ALPHA, margin=MARGIN_POINTS)
-    proxies.smoke_only(profile())
+    result = proxies.decide(proxies.Config(variant), proxies.Config("simclr"),
+                            profile=profile(), run_seed=run_seed(), device=device())
     return Measurement(error=result.p_equivalent, extra=result.as_extra())

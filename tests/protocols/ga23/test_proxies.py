@@ -179,6 +179,18 @@ def test_paired_compares_the_seeds_accuracies():
 
 
 @pytest.mark.usefixtures("tiny_profile")
+def test_decide_runs_the_comparison_then_skips_the_quick_profile(monkeypatch):
+    ran = []
+    monkeypatch.setattr(proxies, "paired", lambda *a, **k: ran.append(k) or "compared")
+    with pytest.raises(pytest.skip.Exception, match="quick profile"):
+        proxies.decide(proxies.Config("simclr"), proxies.Config("vicreg"), profile="quick",
+                       run_seed=0, device=CPU)
+    assert [(k["alpha"], k["margin"]) for k in ran] == [(0.05, 2.0)]
+    assert proxies.decide(proxies.Config("simclr"), proxies.Config("vicreg"), profile="full",
+                          run_seed=0, device=CPU) == "compared"
+
+
+@pytest.mark.usefixtures("tiny_profile")
 def test_sensitivity_to_dim_compares_the_light_and_large_gaps():
     seeds = proxies.proxy_seeds("quick", 0)
 

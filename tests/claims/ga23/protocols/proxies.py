@@ -47,7 +47,12 @@ from dataclasses import dataclass
 import pytest
 import torch
 
-from tests.claims.ga23.protocols.proxy_stats import PairedComparison, paired_comparison
+from tests.claims.ga23.protocols.proxy_stats import (
+    ALPHA,
+    MARGIN_POINTS,
+    PairedComparison,
+    paired_comparison,
+)
 from tests.claims.runtime import generator, single_thread
 from torch_impl.losses import simclr_two_branch_loss, vicreg_loss_convention
 from torch_impl.losses.contrastive import SIMCLR_VARIANTS
@@ -68,6 +73,7 @@ __all__ = [
     "accuracies",
     "Config",
     "paired",
+    "decide",
     "sensitivity_to_dim",
     "trained_embeddings",
     "CONCENTRATION_TOL",
@@ -454,6 +460,18 @@ def paired(a: Config, b: Config, *, profile: str, run_seed: int, device: torch.d
         return accuracies(config.method, config.projector, dim, seeds, sizes, device)
 
     return paired_comparison(outcomes(a), outcomes(b), alpha=alpha, margin=margin)
+
+
+def decide(a: Config, b: Config, *, profile: str, run_seed: int,
+           device: torch.device) -> PairedComparison:
+    """A claim's paired comparison a - b at the declared level and margin
+    (:data:`~tests.claims.ga23.protocols.proxy_stats.ALPHA`,
+    :data:`~tests.claims.ga23.protocols.proxy_stats.MARGIN_POINTS`); in the quick profile the
+    comparison runs as a smoke test, then :func:`smoke_only` ends the trial as SKIPPED."""
+    result = paired(a, b, profile=profile, run_seed=run_seed, device=device, alpha=ALPHA,
+                    margin=MARGIN_POINTS)
+    smoke_only(profile)
+    return result
 
 
 def sensitivity_to_dim(method: str, *, profile: str, run_seed: int, device: torch.device,
