@@ -42,6 +42,7 @@ _VERIFY = ("tests/verify/test_verdict.py", "tests/verify/test_claim.py",
 _BROKEN = ("tests/verify/test_broken_checks.py",)
 _BASE = ("tests/derivations/test_base.py",)
 _FIT = ("tests/torch_impl/fit",)
+_CURVATURE = ("tests/torch_impl/fit/test_curvature.py",)
 _METRICS = ("tests/torch_impl/test_metrics.py",)
 _RELATIONS = ("tests/torch_impl/test_relations.py",)
 _LOSSES = ("tests/torch_impl/losses",)
@@ -135,6 +136,9 @@ MUTANTS = [
     M("report-combine-drops-symbolic", "verify/report.py",
       "combine(*(o.verdict if o else None for o in (sym, num)))",
       "combine(num.verdict if num else None)", _BROKEN),
+    M("markdown-lemma-shown-as-claim", "verify/markdown.py",
+      '(" (lemma)" if part.get("scope") == "lemma" else "")', '""',
+      ("tests/verify/test_markdown.py",)),
     M("verdict-undecided-below-holds", "verify/verdict.py",
       "    Verdict.UNDECIDED,\n    Verdict.SKIPPED,\n    Verdict.HOLDS,\n",
       "    Verdict.SKIPPED,\n    Verdict.HOLDS,\n    Verdict.UNDECIDED,\n", _VERIFY),
@@ -212,6 +216,15 @@ MUTANTS = [
     M("fit-threshold-ignored", "torch_impl/fit/minimise.py",
       "float(x.abs().max()) > options.diverge_threshold",
       "float(x.abs().max()) > math.inf", _FIT),
+    # -- torch_impl/fit/: second-order certificate ------------------------------------------
+    M("fit-curvature-sign-flipped", "torch_impl/fit/curvature.py",
+      "Curvature(float(eigenvalues[0]), scale,", "Curvature(-float(eigenvalues[0]), scale,",
+      _CURVATURE),
+    M("fit-curvature-symmetries-kept", "torch_impl/fit/curvature.py",
+      "    return torch.cat([normals, u[:, keep]], dim=1)\n", "    return normals\n", _CURVATURE),
+    M("fit-curvature-escape-skipped", "torch_impl/fit/stages.py",
+      "            start = escape.unchecked(objective, p, vector, result.loss)\n",
+      "            start = None\n", _CURVATURE),
     # -- torch_impl: metrics, relations, losses, validation, spectral -----------------------------
     M("metrics-rank-counts-threshold", "torch_impl/metrics.py",
       "return int((s > max(atol, rtol * s_max)).sum())",

@@ -46,6 +46,19 @@ a restart still short is continued by a fresh minimiser from where it stopped
 (``continue_on_stall``), then polished again. Otherwise it is not converged, and
 :class:`NotConverged` states the certificate, the tolerance and the margin.
 
+Second order. A first-order certificate accepts saddle points too (VICReg's all-hinge point,
+issue 12). The kept point therefore carries a curvature certificate
+(:class:`Curvature`, ``FitResult.curvature``, ``FitResult.min_tangent_eig``): the smallest
+eigenvalue of the Hessian (for a hinge objective: of the Lagrangian on the tangent space of the
+kinks) modulo the loss's declared continuous symmetries (``FitOptions.symmetries`` or the
+objective's ``symmetries``; generators in :mod:`torch_impl.fit.symmetries`), from
+Hessian-vector products: a dense eigh on the projected space, Lanczos with full
+reorthogonalisation beyond 2048 dimensions. Relative to the largest |eigenvalue| it must not
+fall below minus the tolerance (``curvature_tol``, raised to the resolution of the point:
+its certificate, and the eigenvalues its gradient lends to zero modes); a saddle is escaped
+along its eigenvector and refitted (``max_escapes`` times), or the fit is not converged and
+:class:`NotConverged` gives the numbers.
+
 Starts. Restarts begin at candidate starts (``inits=[Z0, Z1, ...]``, e.g. closed-form
 candidate optima, optionally perturbed by seeded noise ``init_noise``), then at seeded random
 draws; the lowest final loss among the restarts that did not diverge is kept.
@@ -55,7 +68,9 @@ Modules (one job each): ``options`` (:class:`FitOptions`), ``result`` (:class:`F
 :func:`vicreg_convention_objective`),
 ``certificates`` (:func:`min_norm_subgradient`, :func:`optimality_certificate`), ``run`` (the
 state of one restart), ``minimise`` (the optimiser driver), ``hinge`` (the augmented
-Lagrangian), ``newton`` (the Newton polisher), ``stages`` (one restart's stages), ``restarts``
+Lagrangian), ``newton`` (the Newton polisher and the local smooth model), ``curvature`` (the
+second-order certificate), ``symmetries`` (tangent generators of the losses' symmetries),
+``stages`` (one restart's stages, the curvature stage), ``restarts``
 (:func:`restart_inits`, the best restart), ``api`` (:func:`fit_free`, :func:`fit_linear`),
 ``cache`` (:func:`cached_fit`). Every public function declares its arguments' constraints
 with :func:`torch_impl.validation.validate_params` (``fn.constraints``, ``fn.unchecked``);
@@ -65,6 +80,7 @@ the optimiser loops call only unchecked code.
 from torch_impl.fit.api import fit_free, fit_linear
 from torch_impl.fit.cache import cached_fit
 from torch_impl.fit.certificates import min_norm_subgradient, optimality_certificate
+from torch_impl.fit.curvature import Curvature
 from torch_impl.fit.objectives import (
     HingeObjective,
     vicreg_convention_objective,
@@ -75,6 +91,7 @@ from torch_impl.fit.restarts import restart_inits
 from torch_impl.fit.result import FitResult, NotConverged
 
 __all__ = [
+    "Curvature",
     "FitOptions",
     "FitResult",
     "NotConverged",

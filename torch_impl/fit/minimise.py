@@ -96,7 +96,11 @@ def minimise(
     def closure() -> torch.Tensor:
         optimizer.zero_grad()
         x = p.detach()
-        if not bool(torch.isfinite(x).all()) or float(x.abs().max()) > options.diverge_threshold:
+        # Along a declared symmetry (normalise) the iterate may grow without the loss changing
+        # (L-BFGS steps far along a flat direction): its size is judged where it is certified.
+        size = x if options.normalise is None else options.normalise(x)
+        if not bool(torch.isfinite(size).all()) or float(size.abs().max()) > \
+                options.diverge_threshold:
             raise _Diverged("iterate non-finite or above diverge_threshold", x, math.nan)
         f, reported = objective(p)
         if not math.isfinite(float(f.detach())) or not math.isfinite(reported):

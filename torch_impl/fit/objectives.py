@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import torch
 
+from torch_impl.fit.symmetries import translations
 from torch_impl.losses import (
     VICREG_CONVENTIONS,
     vicreg_convention_hinge_arguments,
@@ -68,16 +69,21 @@ class HingeObjective:
         ``Z -> tensor of shape (m,)``: the arguments h_k of the hinges, differentiable.
     hinge_weight : float
         w > 0, the weight of the hinge sum (VICReg's alpha).
+    symmetries : callable, optional
+        ``Z -> (r, *Z.shape)``: tangent generators of the loss's continuous symmetries at Z
+        (:mod:`torch_impl.fit.symmetries`), which the curvature certificate quotients out.
     """
 
     smooth: Objective
     hinge_args: Objective
     hinge_weight: float
+    symmetries: Objective | None = None
 
     def __post_init__(self) -> None:
-        for name in ("smooth", "hinge_args"):
-            if not callable(getattr(self, name)):
-                raise TypeError(f"{name} must be callable, got {type(getattr(self, name))}")
+        for name in ("smooth", "hinge_args", "symmetries"):
+            value = getattr(self, name)
+            if not callable(value) and not (name == "symmetries" and value is None):
+                raise TypeError(f"{name} must be callable, got {type(value)}")
         weight = check_scalar(self.hinge_weight, "hinge_weight", low=0.0, low_inclusive=False)
         # Frozen dataclass: store the validated float through object.__setattr__.
         object.__setattr__(self, "hinge_weight", weight)
@@ -87,7 +93,10 @@ class HingeObjective:
         return self.smooth(z) + self.hinge_weight * torch.relu(self.hinge_args(z)).sum()
 
     def compose(self, transform: Objective) -> HingeObjective:
-        """The same objective of ``transform(p)`` (used to fit Z = X W through W)."""
+        """The same objective of ``transform(p)`` (used to fit Z = X W through W).
+
+        The symmetries are those of Z, not of p: the composed objective declares none (the
+        linear fit pulls them back itself)."""
         return HingeObjective(
             lambda p: self.smooth(transform(p)),
             lambda p: self.hinge_args(transform(p)),
@@ -129,7 +138,8 @@ def vicreg_objective(
         check_compatible(z, G)  # O(1): rows and device
         return smooth_part(z, G, beta=beta, gamma=gamma)
 
-    return HingeObjective(smooth, vicreg_hinge_arguments.unchecked, alpha)
+    # Centred covariance and the Dirichlet energy: invariant under Z -> Z + 1 m^T.
+    return HingeObjective(smooth, vicreg_hinge_arguments.unchecked, alpha, translations)
 
 
 @validate_params(
@@ -185,4 +195,7 @@ def vicreg_convention_objective(
             )
         return smooth_part(z, convention, sim_coeff=sim_coeff, cov_coeff=cov_coeff)
 
-    return HingeObjective(smooth, vicreg_convention_hinge_arguments.unchecked, weight)
+    # Per-branch centred Var / Cov and the mse between the branches: invariant under a shift
+    # of every row, Z -> Z + 1 m^T.
+    return HingeObjective(smooth, vicreg_convention_hinge_arguments.unchecked, weight,
+                          translations)

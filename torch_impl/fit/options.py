@@ -53,7 +53,9 @@ class FitOptions:
         Initial augmented-Lagrangian penalty for hinge objectives (default 10 * hinge_weight;
         a stiffer start, e.g. 100 * hinge_weight, reaches optima with many kinks faster).
     diverge_threshold : float, default=1e8
-        An iterate entry larger in magnitude means divergence (a loss unbounded below).
+        An iterate entry larger in magnitude means divergence (a loss unbounded below); with
+        ``normalise``, an entry of ``normalise(iterate)`` (growth along the symmetry is not
+        divergence).
     margin : float, default=100
         Required factor between ``grad_tol`` and the returned certificate: converged needs
         ``certificate <= grad_tol / margin``. A minimiser that ends between the two is polished
@@ -75,6 +77,26 @@ class FitOptions:
         normalisation for a loss of normalize(Z)): the fit is certified, polished and returned
         at ``normalise(p)``, so that a certificate cannot be met by drifting along the symmetry
         (long rows shrink a scale-invariant loss's gradient as 1 / ||z_i||).
+    curvature : bool, default=True
+        Measure the second-order certificate at the returned point
+        (:mod:`torch_impl.fit.curvature`): the smallest Hessian eigenvalue on the tangent
+        space modulo the declared symmetries; a saddle is escaped and refitted.
+    curvature_tol : float, default=1e-9
+        Relative tolerance: ``min_eig / max|eig| < -max(curvature_tol, certificate,
+        ||g|| / (rho max|eig|))`` is a saddle (rho the RMS row norm of the point): a point
+        ~certificate away from the stationary set has a Hessian that far off, and a gradient
+        g couples the zero modes of symmetries into eigenvalues up to ``||g|| / rho``
+        (:func:`torch_impl.fit.stages.curvature_stage`).
+    max_escapes : int, default=2
+        Escape-and-refit rounds before a point that is still a saddle is reported not
+        converged (0: report the first saddle).
+    lanczos_steps : int, default=200
+        Most Lanczos vectors when the projected space is too large for a dense eigh.
+    symmetries : callable, optional
+        ``Z -> generators (r, *Z.shape)``: tangent generators of the loss's continuous
+        symmetries at Z (:mod:`torch_impl.fit.symmetries`), taken out of the curvature
+        certificate. Default: the objective's own ``symmetries`` attribute, if any. For
+        :func:`fit_linear` they are pulled back to W (those in the range of X).
     """
 
     method: str = "lbfgs"
@@ -91,6 +113,11 @@ class FitOptions:
     polish_to_floor: bool = False
     continue_on_stall: int = 1
     normalise: Callable[[torch.Tensor], torch.Tensor] | None = None
+    curvature: bool = True
+    curvature_tol: float = 1e-9
+    max_escapes: int = 2
+    lanczos_steps: int = 200
+    symmetries: Callable[[torch.Tensor], torch.Tensor] | None = None
 
     def __post_init__(self) -> None:
         # Frozen dataclass: store each validated value through object.__setattr__.
@@ -113,8 +140,15 @@ class FitOptions:
         store("continue_on_stall", check_int(self.continue_on_stall, "continue_on_stall", low=0))
         if not isinstance(self.polish_to_floor, bool):
             raise TypeError(f"polish_to_floor must be a bool, got {type(self.polish_to_floor)}")
-        if self.normalise is not None and not callable(self.normalise):
-            raise TypeError(f"normalise must be callable, got {type(self.normalise).__name__}")
+        for name in ("normalise", "symmetries"):
+            value = getattr(self, name)
+            if value is not None and not callable(value):
+                raise TypeError(f"{name} must be callable, got {type(value).__name__}")
+        if not isinstance(self.curvature, bool):
+            raise TypeError(f"curvature must be a bool, got {type(self.curvature)}")
+        store("curvature_tol", check_scalar(self.curvature_tol, "curvature_tol", low=0.0))
+        store("max_escapes", check_int(self.max_escapes, "max_escapes", low=0))
+        store("lanczos_steps", check_int(self.lanczos_steps, "lanczos_steps", low=1))
 
     @property
     def target(self) -> float:

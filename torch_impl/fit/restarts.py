@@ -94,9 +94,10 @@ def restart_inits(
     Starts ``0 .. c-1`` are the ``c`` candidate starts (``inits``, or the one ``init``), each
     plus ``init_noise * max|candidate| * N(0, 1)`` noise when ``init_noise > 0``; starts
     ``c .. restarts-1`` are independent ``N(0, init_scale^2)`` draws. All draws come from one
-    ``torch.Generator(device).manual_seed(seed)``, the random starts first and then the
-    candidates' noise, so the random starts do not depend on the noise and the whole list is a
-    function of (seed, restarts, shape, device, candidates, init_noise).
+    CPU ``torch.Generator().manual_seed(seed)`` and are then moved to ``device`` (the same
+    starts on every device), the random starts first and then the candidates' noise, so the
+    random starts do not depend on the noise and the whole list is a function of (seed,
+    restarts, shape, candidates, init_noise).
 
     Parameters
     ----------
@@ -129,18 +130,18 @@ def restart_inits(
             f"got {restarts}"
         )
     device = resolve_device(device)
-    generator = torch.Generator(device).manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
     starts = [
         start.detach().to(device, dtype).clone(memory_format=torch.contiguous_format)
         for start in candidates
     ]
     while len(starts) < restarts:
-        draw = torch.randn(shape, generator=generator, device=device, dtype=dtype)
+        draw = torch.randn(shape, generator=generator, dtype=dtype).to(device)
         starts.append(init_scale * draw)
     if init_noise > 0:
         for i in range(len(candidates)):
             scale = init_noise * float(starts[i].abs().max())
-            draw = torch.randn(shape, generator=generator, device=device, dtype=dtype)
+            draw = torch.randn(shape, generator=generator, dtype=dtype).to(device)
             starts[i] = starts[i] + scale * draw
     return starts
 

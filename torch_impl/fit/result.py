@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import torch
 
+from torch_impl.fit.curvature import Curvature
+
 __all__ = ["FitResult", "NotConverged"]
 
 
@@ -65,6 +67,10 @@ class FitResult:
         ``FitOptions.margin``: the factor the certificate must stay below ``grad_tol``.
     polish_steps : int
         Newton polishing steps of the kept restart.
+    curvature : Curvature or None
+        The second-order certificate at the returned point (:mod:`torch_impl.fit.curvature`);
+        None when ``FitOptions.curvature`` is off or a restart diverged. A converged fit is
+        not a saddle: ``curvature.relative >= -curvature.tolerance``.
     """
 
     z: torch.Tensor
@@ -86,6 +92,13 @@ class FitResult:
     loss_rtol: float
     required_margin: float = 1.0
     polish_steps: int = 0
+    curvature: Curvature | None = None
+
+    @property
+    def min_tangent_eig(self) -> float:
+        """``curvature.relative``: the smallest tangent Hessian eigenvalue relative to the
+        largest |eigenvalue| (NaN without a curvature certificate)."""
+        return self.curvature.relative if self.curvature is not None else math.nan
 
     @property
     def certificate(self) -> float:
@@ -120,4 +133,5 @@ class FitResult:
             f"{self.margin:.3g} of the required {self.required_margin:g}, "
             f"loss_rtol={self.loss_rtol:.3g}) after {self.iterations} iterations "
             f"({self.polish_steps} of them Newton polishing steps)"
+            + (f"; {self.curvature.describe()}" if self.curvature is not None else "")
         )

@@ -9,21 +9,34 @@ when the minimiser ended short of it (``FitOptions.polish_to_floor``: past it); 
 short is continued by a fresh minimiser from where it stopped (``FitOptions.continue_on_stall``),
 then polished again. ``FitOptions.normalise`` maps each certified point by a symmetry of the
 loss first.
+
+The kept restart's point then passes the curvature stage (:func:`curvature_stage`): the
+smallest Hessian eigenvalue on the tangent space modulo the loss's symmetries
+(:mod:`torch_impl.fit.curvature`); a saddle is escaped along its eigenvector and refitted from
+there, up to ``FitOptions.max_escapes`` times, or the fit is reported not converged.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import time
 from collections.abc import Callable
 
+import torch
+
+from torch_impl.device import synchronize
 from torch_impl.fit.certificates import certify
+from torch_impl.fit.curvature import escape, measure
 from torch_impl.fit.hinge import fit_hinge
 from torch_impl.fit.minimise import fit_smooth
 from torch_impl.fit.newton import polish_run
 from torch_impl.fit.objectives import HingeObjective, Objective
 from torch_impl.fit.options import FitOptions
+from torch_impl.fit.result import FitResult
 from torch_impl.fit.run import Run
 
-__all__ = ["margin_stage", "fit_restart"]
+__all__ = ["margin_stage", "fit_restart", "curvature_stage"]
 
 
 def margin_stage(
@@ -79,3 +92,96 @@ def fit_restart(
         if attempt < options.continue_on_stall:
             ok = fit_one(run, objective, options, options.max_iter, tick)
     return False
+
+
+def _not_converged(result: FitResult, why: str) -> FitResult:
+    return dataclasses.replace(result, converged=False, status=f"{result.status}; {why}")
+
+
+def _continued(before: FitResult, after: FitResult, why: str) -> FitResult:
+    """The refit ``after`` as the continuation of ``before``: restarts, iterations and history
+    appended, the refit's point kept."""
+    return dataclasses.replace(
+        after,
+        iterations=before.iterations + after.iterations,
+        seconds=before.seconds + after.seconds,
+        status=f"{after.status} ({why})",
+        history=before.history + after.history,
+        restart_losses=before.restart_losses + after.restart_losses,
+        best_restart=len(before.restart_losses) + after.best_restart,
+        diverged=before.diverged or after.diverged,
+        converged=after.converged and not before.diverged,
+        polish_steps=before.polish_steps + after.polish_steps,
+    )
+
+
+def _unresolved_curvature(result: FitResult, p: torch.Tensor) -> float:
+    """||g|| / rho: the size of eigenvalue a nonzero gradient g lends to symmetry directions.
+
+    Differentiating ``g(z) . xi(z) = 0`` (xi a symmetry generator) gives ``H xi = -(D xi)^T
+    g``: away from exact stationarity an undeclared zero mode couples to other flat
+    directions with strength up to ``||g|| ||D xi|| / ||xi||``, i.e. ``||g||`` over a row's
+    length for row scalings and rotations (eigenvalue pairs +-a appear). rho is the RMS norm
+    of p's rows (of p for a vector).
+    """
+    gradient = result.certificate * max(1.0, abs(result.loss))
+    rows = p.reshape(p.shape[0], -1) if p.dim() else p.reshape(1, 1)
+    rho = float(rows.norm() / rows.shape[0] ** 0.5)
+    return gradient / rho if rho > 0 else gradient
+
+
+def curvature_stage(
+    result: FitResult,
+    objective: Objective | HingeObjective,
+    options: FitOptions,
+    generators: Callable[[torch.Tensor], torch.Tensor],
+    refit: Callable[[torch.Tensor], FitResult],
+) -> FitResult:
+    """The second-order certificate at the kept point; escape a saddle and refit.
+
+    Measures :func:`~torch_impl.fit.curvature.measure` at the optimised tensor (W for a
+    linear fit) with the symmetry ``generators(p)`` (shape (r, *p.shape)) and the relative
+    tolerance ``max(curvature_tol, certificate, ||g|| / (rho scale))``: a point ~certificate
+    away from the stationary set has a Hessian about that far off (flat valleys read +-it),
+    and its gradient couples zero modes (:func:`_unresolved_curvature`). A converged fit whose
+    point is a saddle
+    (``relative < -tolerance``) is moved to a lower loss along the eigenvector
+    (:func:`~torch_impl.fit.curvature.escape`) and refitted from there
+    (``refit(start)``, the same options), at most ``max_escapes`` times; a saddle that remains,
+    an escape that finds no lower loss or a refit that does not end lower makes the fit not
+    converged, its status saying why with the numbers. Off (``curvature=False``) or after a
+    divergence: the result unchanged (``curvature`` None).
+    """
+    if not options.curvature or result.diverged:
+        return result
+    escapes = 0
+    while True:
+        p = result.w if result.w is not None else result.z
+        synchronize(p.device)
+        started = time.perf_counter()
+        curvature, vector = measure.unchecked(
+            objective, p, generators(p), tolerance=max(options.curvature_tol,
+                                                       result.certificate),
+            lanczos_steps=options.lanczos_steps, seed=result.seed, escapes=escapes,
+            floor=_unresolved_curvature(result, p))
+        start = None
+        if result.converged and curvature.saddle and escapes < options.max_escapes:
+            start = escape.unchecked(objective, p, vector, result.loss)
+        synchronize(p.device)
+        result = dataclasses.replace(result, curvature=curvature,
+                                     seconds=result.seconds + time.perf_counter() - started)
+        if not (result.converged and curvature.saddle):
+            return result
+        if escapes == options.max_escapes:
+            return _not_converged(result, f"a saddle after {escapes} escapes: "
+                                          f"{curvature.describe()}")
+        if start is None:
+            return _not_converged(result, f"a saddle ({curvature.describe()}) with no lower "
+                                          "loss along its eigenvector")
+        refitted = refit(start)
+        escapes += 1
+        if not refitted.loss < result.loss or not math.isfinite(refitted.loss):
+            return _not_converged(result, f"a saddle ({curvature.describe()}); the refit "
+                                          f"from its escape ended at loss {refitted.loss:.9g}")
+        result = _continued(result, refitted,
+                            f"escaped a saddle at loss {result.loss:.9g}: {curvature.describe()}")

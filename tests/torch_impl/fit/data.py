@@ -78,3 +78,42 @@ def support_convention_objective(convention: str, k: int, *, sim: float, std: fl
         return torch.cat([1 - torch.sqrt(b.var(dim=0) + 1e-4) for b in branches_from_views(z)])
 
     return smooth, hinge_args, std * {"official": 0.5, "lightly": 0.5, "solo": 1.0}[convention] / k
+
+
+# BL22-C2-hinge's saddle (issue 12): path graph N = 8, K = 2, VICReg alpha = 25, beta = 1e3,
+# gamma = 1. Both columns sit on the variance hinge at the decoupled point
+# Z = sqrt(N-1) [u_1 u_2] (u_k the Laplacian eigenvectors of the two smallest nonzero
+# eigenvalues); tilting the pair lowers the loss by c^2 (lambda_2 - lambda_1)^2 / (8 beta),
+# c = 2 gamma (N-1)/N (the coupled optimum, Gram spectrum 1 -+ c (lambda_2 - lambda_1)/(4 beta)).
+SADDLE_N, SADDLE_K = 8, 2
+SADDLE_VICREG = {"alpha": 25.0, "beta": 1e3, "gamma": 1.0}
+
+
+def saddle_point() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(G, Z, lambdas): the path graph, the all-hinge point (N, K) and its two eigenvalues."""
+    from torch_impl.relations import laplacian, path_relation
+
+    G = path_relation(SADDLE_N)
+    eigenvalues, vectors = torch.linalg.eigh(laplacian(G))
+    lambdas, U = eigenvalues[1 : SADDLE_K + 1], vectors[:, 1 : SADDLE_K + 1]
+    return G, math.sqrt(SADDLE_N - 1) * U, lambdas
+
+
+def tilt_gain(lambdas: torch.Tensor) -> float:
+    """c^2 (lambda_2 - lambda_1)^2 / (8 beta): the loss the tilt removes from the saddle."""
+    c = 2 * SADDLE_VICREG["gamma"] * (SADDLE_N - 1) / SADDLE_N
+    return c**2 * float(lambdas[1] - lambdas[0]) ** 2 / (8 * SADDLE_VICREG["beta"])
+
+
+# A scale-invariant loss on which L-BFGS, from this seeded start, steps far along the flat
+# radial directions (rows beyond 1e8 after ~90 iterations) while the loss converges: GA23's
+# DCL on N = 3 samples x 2 views in R^2, tau = 2 (GA23-P1-simplex, seed 6).
+RADIAL_DRIFT = {"n": 3, "m": 2, "tau": 2.0, "seed": 6}
+
+
+def radial_drift_loss(z: torch.Tensor) -> torch.Tensor:
+    from torch_impl.losses import SIMCLR_VARIANTS, simclr_two_branch_loss
+
+    n = RADIAL_DRIFT["n"]
+    return simclr_two_branch_loss(z[:n], z[n:], tau=RADIAL_DRIFT["tau"],
+                                  **SIMCLR_VARIANTS["dcl"])

@@ -84,3 +84,21 @@ def test_plateau_needs_every_change_of_the_window_small():
     # Relative to max(1, |f|): absolute below 1.
     assert plateau([0.0, 1e-11, 0.0, 1e-11], options)
     assert not plateau([0.0, 2e-10, 0.0, 0.0], options)
+
+
+def test_growth_along_a_declared_symmetry_is_not_divergence():
+    from tests.torch_impl.fit.data import RADIAL_DRIFT, radial_drift_loss
+    from torch_impl.fit.restarts import restart_inits
+
+    shape = (2 * RADIAL_DRIFT["n"], RADIAL_DRIFT["m"])
+    start = restart_inits(shape, 1, seed=RADIAL_DRIFT["seed"], device="cpu")[0]
+    unit_rows = lambda z: torch.nn.functional.normalize(z, dim=1)  # noqa: E731
+    drifted = fit_free(radial_drift_loss, shape, init=start, restarts=1, curvature=False,
+                       **CPU)
+    assert drifted.diverged  # the control
+    assert "diverge_threshold" in drifted.status
+    result = fit_free(radial_drift_loss, shape, init=start, restarts=1, normalise=unit_rows,
+                      **CPU)
+    assert result.converged, result.status
+    assert not result.diverged
+    assert torch.allclose(result.z.norm(dim=1), torch.ones(shape[0], dtype=F64))
