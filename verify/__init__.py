@@ -9,12 +9,13 @@ Claim code may read the run's settings with :func:`profile`, :func:`seed` and :f
 
 from verify.claim import Claim, ClaimDeclarationError, Measurement, Trial
 from verify.grid import Grid, grid, points
-from verify.profiles import device, profile, seed
+from verify.profiles import at_scale, device, profile, seed
 from verify.replay import replay
 from verify.tags import TAGS
 from verify.verdict import Verdict, z_score_margin
 
 __all__ = [
+    "at_scale",
     "z_score_margin",
     "Claim",
     "ClaimDeclarationError",

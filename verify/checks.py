@@ -10,6 +10,7 @@ residual that is neither proved nor refuted is UNDECIDED.
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 import traceback
 from collections.abc import Iterable
@@ -116,6 +117,32 @@ def _measurements(trials: list[Trial]) -> dict[str, dict[str, float]]:
             row = table.setdefault(key, {"min": value, "max": value})
             row["min"], row["max"] = min(row["min"], value), max(row["max"], value)
     return table
+
+
+_SPEC = re.compile(r"^([a-z][a-z0-9_]*)\(")
+
+SECOND_ORDER_KEY = "min_tangent_eig"
+"""The measurement every trained claim records: the smallest eigenvalue of the Hessian on the
+tangent space modulo the loss's symmetries at its trained optima, relative to the largest
+(``torch_impl.fit.Curvature``). A claim tagged ``trains`` (and not ``proxy``) without it is
+ERROR: its optima would be certified to first order only."""
+
+
+def _coverage(trials: list[Trial]) -> dict[str, dict[str, int]]:
+    """Trials per family, for each parameter whose values are specs ``family(...)``."""
+    table: dict[str, dict[str, int]] = {}
+    for trial in trials:
+        for name, value in trial.params.items():
+            match = _SPEC.match(value) if isinstance(value, str) else None
+            if match:
+                row = table.setdefault(name, {})
+                row[match.group(1)] = row.get(match.group(1), 0) + 1
+    return table
+
+
+def _missing_second_order(claim: Claim, trials: list[Trial]) -> bool:
+    return ("trains" in claim.tags and "proxy" not in claim.tags and bool(trials)
+            and not any(SECOND_ORDER_KEY in t.measurement.extra for t in trials))
 
 
 def _worst(trials: Iterable[Trial]) -> float | None:
@@ -297,11 +324,17 @@ def run_numeric(claim: Claim, figures_dir=None) -> tuple[CheckOutcome, list[Tria
         "numeric", Verdict.FAILS if failed else Verdict.HOLDS, 0.0,
         worst_error=_worst(trials),
         measurements=_measurements(trials),
+        coverage=_coverage(trials),
         margin=check_margin([t.margin for t in trials],
                             [_is_failure(claim, t) for t in trials]),
         **common,
     )
-    if failed:
+    if _missing_second_order(claim, trials):
+        outcome.verdict = Verdict.ERROR
+        outcome.message = (f"a claim tagged 'trains' must record extra[{SECOND_ORDER_KEY!r}] "
+                           "(FitResult.min_tangent_eig) for its trained optima")
+        outcome.reproduce = reproduce_commands(claim.id)
+    elif failed:
         where = " (the first failing grid point)" if on_grid else ""
         outcome.counterexample = dict(failed.params)
         outcome.message = (f"error {failed.error:.3e} > tolerance {claim.tolerance:.1e} at "

@@ -33,7 +33,7 @@ from verify.tags import CHECKED, TAGS
 from verify.verdict import Verdict
 
 __all__ = ["Claim", "ClaimDeclarationError", "InvalidMeasurement", "Measurement", "Trial",
-           "PROVENANCES", "UNIT_CHARS"]
+           "PROVENANCES", "SCOPES", "UNIT_CHARS", "WHY_CHARS"]
 
 PROVENANCES = ("TEXT", "SECONDARY", "DERIVED")
 """Provenance labels, see ``docs/catalogue/BL22.md#sources-and-provenance-labels``."""
@@ -44,6 +44,14 @@ _OPTIONAL = ("expected", "notes", "finding", "measures", "unit", "settings", "ta
              "holds_where")
 _SETTING_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
+
+SCOPES = ("claim", "lemma")
+"""What a symbolic check derives (:meth:`Claim.symbolic`): the claim itself, or a lemma the
+claim relies on."""
+
+WHY_CHARS = 240
+"""A lemma-scope symbolic check says in one line, at most this long, what it proves and why
+the claim itself is not derived."""
 
 UNIT_CHARS = 16
 """A unit is short (``rad``, ``relative``, ``decades``): at most this many characters, one
@@ -268,6 +276,8 @@ class Claim:
         self.tags: tuple[str, ...] = self._tags(fields.get("tags", ()))
         self.holds_where: str = self._holds_where(fields.get("holds_where", ""))
         self.symbolic_check: Callable[[], object] | None = None
+        self.symbolic_scope: str | None = None  # SCOPES, declared with the symbolic check
+        self.symbolic_why: str = ""
         self.numeric_check: NumericCheck | None = None
         self.figures: dict[str, Callable[..., None]] = {}
 
@@ -368,16 +378,57 @@ class Claim:
         return value
 
     # -- checks -----------------------------------------------------------------------------
-    def symbolic(self, fn: Callable[[], object]) -> Callable[[], object]:
+    def symbolic(self, fn: Callable[[], object] | None = None, *, scope: str | None = None,
+                 why: str = "") -> Callable[..., object]:
         """Attach the symbolic check: a function of no arguments returning a
-        :class:`derivations.base.Derivation` (or a list of them, all of which must hold)."""
-        if self.symbolic_check is not None:
-            self._fail("symbolic", "a second symbolic check (a claim has one; return a list "
-                       "of derivations to check several)")
-        if not callable(fn) or inspect.signature(fn).parameters:
-            self._fail("symbolic", "must decorate a function of no arguments")
-        self.symbolic_check = fn
-        return fn
+        :class:`derivations.base.Derivation` (or a list of them, all of which must hold),
+        declared with what it derives.
+
+        Parameters
+        ----------
+        scope : {'claim', 'lemma'}
+            ``'claim'``: the derivations establish (or refute) the claim's statement itself.
+            ``'lemma'``: they establish a fact the claim relies on (a spectrum of G, an
+            invariance, an instance), and the claim itself rests on the numeric check.
+        why : str
+            With ``scope='lemma'`` only, required: one line saying what the lemma proves and
+            why the claim itself is not derived (at most :data:`WHY_CHARS` characters).
+
+        Used as ``@claim.symbolic(scope="claim")`` or ``@claim.symbolic(scope="lemma",
+        why="...")``; the bare ``@claim.symbolic`` is a declaration error, so no check is
+        reported as proving a claim without saying so.
+        """
+        if fn is not None:
+            self._fail("symbolic", "declare what the check derives: @claim.symbolic("
+                       "scope='claim') or @claim.symbolic(scope='lemma', why='what it proves; "
+                       "why the claim itself is not derived')")
+        if scope not in SCOPES:
+            self._fail("symbolic.scope", f"must be one of {', '.join(SCOPES)}, got {scope!r}")
+        if not isinstance(why, str):
+            self._fail("symbolic.why", f"must be a string, got {type(why).__name__}")
+        why = why.strip()
+        if scope == "lemma" and not why:
+            self._fail("symbolic.why", "required with scope='lemma': what the lemma proves "
+                       "and why the claim itself is not derived, in one line")
+        if scope == "claim" and why:
+            self._fail("symbolic.why", "only a lemma-scope check says why (a claim-scope "
+                       "check derives the claim)")
+        if "\n" in why or len(why) > WHY_CHARS:
+            self._fail("symbolic.why", f"must be one line of at most {WHY_CHARS} characters "
+                       f"(details go in notes=), got {len(why)} characters")
+
+        def attach(f: Callable[[], object]) -> Callable[[], object]:
+            if self.symbolic_check is not None:
+                self._fail("symbolic", "a second symbolic check (a claim has one; return a "
+                           "list of derivations to check several)")
+            if not callable(f) or inspect.signature(f).parameters:
+                self._fail("symbolic", "must decorate a function of no arguments")
+            self.symbolic_check = f
+            self.symbolic_scope = scope
+            self.symbolic_why = why
+            return f
+
+        return attach
 
     def numeric(self, trials: int | Mapping[str, int] | None = None, *,
                 grid: Grid | Mapping[str, Any] | list[Mapping[str, Any]] | None = None,
@@ -483,6 +534,8 @@ class Claim:
             self._fail("tags", f"'sweep' {CHECKED['sweep']}")
         if "symbolic_only" in self.tags and numeric:
             self._fail("tags", f"'symbolic_only' {CHECKED['symbolic_only']}")
+        if "scale" in self.tags and not numeric:
+            self._fail("tags", f"'scale' {CHECKED['scale']}")
 
     def replay(self, **params: Any) -> Measurement:
         """Run the numeric check once on ``params``, under the settings this claim's module was
@@ -512,6 +565,8 @@ class Claim:
             "tags": list(self.tags),
             "holds_where": self.holds_where,
             "module": self.module_path,
+            "symbolic_scope": self.symbolic_scope,
+            "symbolic_why": self.symbolic_why,
             "checks": [k for k, c in (("symbolic", self.symbolic_check),
                                       ("numeric", self.numeric_check)) if c is not None],
         }

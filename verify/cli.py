@@ -1,8 +1,9 @@
 """``ssl-audit`` / ``python -m verify``: run the claims audit.
 
 Only the full, unselected audit (profile ``full``; no ``--id``, ``-k``, ``-m``, paths or pytest
-arguments) writes the committed report, ``reports/``; every other run writes to the
-git-ignored ``.ssl-audit/report/``, unless ``--report-dir`` says where.
+arguments) writes the committed report, ``reports/``, and the unselected scale run (profile
+``scale``: the headline claims at N >= 1024) writes ``reports/scale/``; every other run writes
+to the git-ignored ``.ssl-audit/report/``, unless ``--report-dir`` says where.
 
 Exit status: 0 when every claim's verdict equals its expected one (skips aside), 1 when one
 differs (UNDECIDED always differs), 2 when a claim errored or did not converge, a claim module
@@ -38,11 +39,13 @@ __all__ = [
     "exit_code",
     "choose_report_dir",
     "COMMITTED_REPORT_DIR",
+    "COMMITTED_SCALE_DIR",
 ]
 
 EXIT_OK, EXIT_MISMATCH, EXIT_ERROR = 0, 1, 2
 
 COMMITTED_REPORT_DIR = Path("reports")
+COMMITTED_SCALE_DIR = COMMITTED_REPORT_DIR / "scale"
 DEFAULT_PATHS = ["tests/claims"]
 
 
@@ -177,13 +180,13 @@ def choose_report_dir(args: argparse.Namespace, extra: list[str]) -> tuple[Path,
     """Where the report goes and why, in words for the user.
 
     ``--report-dir`` when given; else ``reports/`` (the committed report) for the full,
-    unselected audit only; else the scratch folder, so that a selected, quick or replay run
-    never replaces the committed report.
+    unselected audit, and ``reports/scale/`` for the unselected scale run; else the scratch
+    folder, so that a selected, quick or replay run never replaces a committed report.
     """
     if args.report_dir is not None:
         return args.report_dir, "--report-dir"
     reasons = []
-    if args.profile != "full":
+    if args.profile == "quick":
         reasons.append(f"profile {args.profile}")
     if args.ids:
         reasons.append("--id")
@@ -195,10 +198,13 @@ def choose_report_dir(args: argparse.Namespace, extra: list[str]) -> tuple[Path,
         reasons.append("paths")
     if extra:
         reasons.append("pytest arguments")
+    if not reasons and args.profile == "scale":
+        return COMMITTED_SCALE_DIR, "the committed scale report: an unselected scale run"
     if not reasons:
         return COMMITTED_REPORT_DIR, "the committed report: a full, unselected audit"
-    return SCRATCH_REPORT_DIR, (f"a scratch report ({', '.join(reasons)}); only the full, "
-                                f"unselected audit writes {COMMITTED_REPORT_DIR}/")
+    return SCRATCH_REPORT_DIR, (f"a scratch report ({', '.join(reasons)}); only an "
+                                f"unselected full (scale) run writes {COMMITTED_REPORT_DIR}/ "
+                                f"({COMMITTED_SCALE_DIR}/)")
 
 
 def main(argv: list[str] | None = None) -> int:

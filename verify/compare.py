@@ -7,8 +7,9 @@ third machine).
 ``python -m verify.compare A/claims.json B/claims.json`` prints the differences (exit 1 if any).
 
 Only fields every schema since 2 records are compared (verdicts, trial counts,
-counterexamples, worst errors), so a schema-2 report compares with a schema-3 one: the check
-that migrating declarations to schema 3's fields moved no verdict.
+counterexamples, worst errors), so reports of schemas 2, 3 and 4 compare with each other: the
+check that migrating declarations to a newer schema's fields (schema 3's measures and tags,
+schema 4's symbolic scope) moved no verdict.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """``claims.md``: the audit report as people read it, rendered from the claims.json document.
 
 Layout: the run in one line; a summary per paper (verdict counts, how many match their
-``expected``, fragile claims); the findings the claims declare; a table (id, verdict, expected,
+``expected``, fragile claims, the share of symbolic checks deriving the claim itself); the
+findings the claims declare; a table (id, verdict, expected, symbolic verdict with its scope,
 worst error, tolerance, unit, margin, short statement); one detail section per claim (what its
 error measures, the settings that decide it, its tags, where a failing claim holds) with its
 figures inline;
@@ -18,7 +19,8 @@ from typing import Any
 
 from verify.verdict import as_float
 
-__all__ = ["render_markdown", "fmt_margin", "margin_text", "anchor", "short", "lines_of"]
+__all__ = ["render_markdown", "fmt_margin", "margin_text", "anchor", "short", "lines_of",
+           "symbolic_text", "scope_share_text"]
 
 STATEMENT_CHARS = 90
 """Statements longer than this are cut (with an ellipsis) in the main table."""
@@ -94,6 +96,28 @@ def lines_of(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
+def symbolic_text(part: dict[str, Any] | None) -> str:
+    """A symbolic check's verdict as the report shows it: ``HOLDS`` for a check that derives
+    the claim itself, ``HOLDS (lemma)`` for one that derives a lemma the claim relies on, ``-``
+    without a symbolic check. A schema-3 record (no scope) shows the verdict alone."""
+    if part is None:
+        return "-"
+    return part["verdict"] + (" (lemma)" if part.get("scope") == "lemma" else "")
+
+
+def scope_share_text(part: dict[str, Any]) -> str:
+    """``'23 of 54 (43%)'``: how many of a summary part's symbolic checks derive the claim
+    itself (scope ``claim``), of how many symbolic checks; ``'no symbolic check'`` when none
+    ran; ``''`` for a schema-3 summary, which does not record scopes."""
+    scope = part.get("symbolic_scope")
+    if scope is None:
+        return ""
+    if not scope["checks"]:
+        return "no symbolic check"
+    share = 100 * scope["claim"] / scope["checks"]
+    return f"{scope['claim']} of {scope['checks']} ({share:.0f}%)"
+
+
 def _differs(claim: dict[str, Any]) -> str:
     return ", **differs**" if claim["matches_expected"] is False else ""
 
@@ -113,18 +137,26 @@ def _run_line(doc: dict[str, Any]) -> str:
 
 def _summary(doc: dict[str, Any]) -> list[str]:
     summary = doc["summary"]
+    scoped = scope_share_text(summary) != ""  # schema 4 records the symbolic checks' scopes
     out = ["## Summary", "",
-           "| paper | claims | HOLDS | FAILS | other | match expected | fragile |",
-           "|---|---|---|---|---|---|---|"]
+           "| paper | claims | HOLDS | FAILS | other | match expected | fragile |"
+           + (" symbolic checks deriving the claim itself |" if scoped else ""),
+           "|---|---|---|---|---|---|---|" + ("---|" if scoped else "")]
     for paper, part in summary["papers"].items():
         verdicts = part["verdicts"]
         other = ", ".join(f"{n} {v}" for v, n in verdicts.items() if v not in ("HOLDS", "FAILS"))
         out.append(f"| {paper} | {part['claims']} | {verdicts.get('HOLDS', 0)} | "
                    f"{verdicts.get('FAILS', 0)} | {other or 0} | "
-                   f"{part['matches_expected']} of {part['claims']} | {len(part['fragile'])} |")
+                   f"{part['matches_expected']} of {part['claims']} | {len(part['fragile'])} |"
+                   + (f" {scope_share_text(part)} |" if scoped else ""))
     claims = {c["id"]: c for c in doc["claims"]}
     differ = [c for c in doc["claims"] if c["matches_expected"] is False]
     out.append("")
+    if scoped:
+        out += [f"Symbolic checks deriving the claim itself: {scope_share_text(summary)}; "
+                "the others (`HOLDS (lemma)` below) derive a lemma the claim relies on, and "
+                "the claim itself rests on its numeric check.", ""]
+    out += _trained_text(summary.get("trained"))
     if differ:
         out.append("Differ from expected: " + ", ".join(
             f"{_link(c['id'])} ({c['verdict']}, expected {c['expected']})" for c in differ)
@@ -137,6 +169,20 @@ def _summary(doc: dict[str, Any]) -> list[str]:
             f"{_link(i)} ({fmt_margin(claims[i]['margin'])})" for i in summary["fragile"])
             + ".")
     return out + [""] + _coverage(summary.get("coverage") or {})
+
+
+def _trained_text(trained: dict[str, Any] | None) -> list[str]:
+    """The evidence behind trained claims, in one paragraph (schema 4 records it)."""
+    if not trained or not trained["claims"]:
+        return []
+    eig = trained["smallest_min_tangent_eig"]
+    return [f"Trained claims: {trained['claims']} (proxies aside); of the "
+            f"{trained['holding']} that hold, {trained['enough_trials']} ran >= 20 trials and "
+            f"{trained['enough_families']} drew relations from >= 3 graph families. "
+            f"{trained['with_min_tangent_eig']} record the second-order certificate "
+            "(`min_tangent_eig`: smallest Hessian eigenvalue on the tangent space modulo the "
+            "loss's symmetries, relative to the largest)"
+            + (f", smallest {_fmt_compact(as_float(eig))}." if eig is not None else "."), ""]
 
 
 def _holds_where(claim: dict[str, Any]) -> str:
@@ -192,24 +238,27 @@ def _margin_cell(claim: dict[str, Any]) -> str:
 
 def _table(doc: dict[str, Any]) -> list[str]:
     out = ["## Claims", "",
-           "| id | verdict | expected | worst error | tolerance | unit | margin | statement |",
-           "|---|---|---|---|---|---|---|---|"]
+           "| id | verdict | expected | symbolic | worst error | tolerance | unit | margin | "
+           "statement |",
+           "|---|---|---|---|---|---|---|---|---|"]
     for c in doc["claims"]:
         verdict = c["verdict"] if c["matches_expected"] is not False else f"**{c['verdict']}**"
         numeric = c["numeric"] or {}
         worst = _fmt_number(numeric.get("worst_error"))
         tolerance = f"{c['tolerance']:g}" if numeric else "-"
         unit = _cell(c.get("unit") or "-") if numeric else "-"
-        out.append(f"| {_link(c['id'])} | {verdict} | {c['expected']} | {worst} | {tolerance} "
+        out.append(f"| {_link(c['id'])} | {verdict} | {c['expected']} | "
+                   f"{symbolic_text(c['symbolic'])} | {worst} | {tolerance} "
                    f"| {unit} | {_margin_cell(c)} | {_cell(short(c['statement']))} |")
     return out + [""]
 
 
 def _symbolic_lines(part: dict[str, Any]) -> list[str]:
-    line = f"- symbolic: **{part['verdict']}**"
+    line = f"- symbolic: **{symbolic_text(part)}**"
+    lemma = [f"  - lemma: {_prose(part['why'])}"] if part.get("why") else []
     if part["verdict"] == "HOLDS" and part.get("message"):
-        return [f"{line} ({part['message']})"]
-    out = [line]
+        return [f"{line} ({part['message']})", *lemma]
+    out = [line, *lemma]
     if part.get("residual") and part["residual"] != "0":
         out.append(f"  - residual: `{short(part['residual'], RESIDUAL_CHARS)}`")
     if part.get("counterexample"):
@@ -226,6 +275,10 @@ def _numeric_lines(claim: dict[str, Any], part: dict[str, Any]) -> list[str]:
            f"{tolerance}, margin {_margin_cell(claim)}, {part['trials']} trials ({drawn})"]
     if part.get("measurements"):
         out.append("  - measurements (min .. max): " + _measurements(part["measurements"]))
+    if part.get("coverage"):
+        out.append("  - trials per family: " + "; ".join(
+            f"{name}: " + ", ".join(f"{family} {n}" for family, n in families.items())
+            for name, families in part["coverage"].items()))
     if part.get("counterexample"):
         out.append(f"  - counterexample: `{json.dumps(part['counterexample'])}`")
     out += _reproduce(part)
@@ -315,7 +368,7 @@ def _run_section(doc: dict[str, Any]) -> list[str]:
 
 
 def render_markdown(doc: dict[str, Any]) -> str:
-    """claims.md of a claims.json document (schema 3, or 2: the declaration's newer fields
+    """claims.md of a claims.json document (schema 4, or 3 or 2: the newer fields
     are then absent and not shown)."""
     run = doc["run"]
     out = [f"# Claims audit ({run['profile']} profile)", "", _run_line(doc), ""]

@@ -23,6 +23,8 @@ __all__ = [
     "ENV_THREADS",
     "apply_threads",
     "profile",
+    "run_profile",
+    "at_scale",
     "seed",
     "device_name",
     "device",
@@ -36,10 +38,12 @@ ENV_SEED = "SSL_AUDIT_SEED"
 ENV_DEVICE = "SSL_AUDIT_DEVICE"
 ENV_THREADS = "SSL_AUDIT_THREADS"
 
-PROFILES = ("quick", "full")
-"""``quick``: what CI runs (few trials, small sizes). ``full``: the audit."""
+PROFILES = ("quick", "full", "scale")
+"""``quick``: what CI runs (few trials, small sizes). ``full``: the audit. ``scale``: the
+claims tagged ``scale`` only, at the sizes researchers train with (N >= 1024), on the chosen
+device; every other setting as in ``full`` (see :func:`at_scale`)."""
 
-PROFILE_TRIALS = {"quick": 10, "full": 100}
+PROFILE_TRIALS = {"quick": 10, "full": 100, "scale": 100}
 """Default number of hypothesis examples per numeric check (a claim may override it)."""
 
 DEFAULT_PROFILE = "quick"
@@ -60,17 +64,32 @@ for _name in PROFILES:
     )
 
 
+def run_profile() -> str:
+    """The profile the run was started with: ``'quick'``, ``'full'`` or ``'scale'``."""
+    name = os.environ.get(ENV_PROFILE, DEFAULT_PROFILE)
+    if name not in PROFILES:
+        raise ValueError(f"{ENV_PROFILE}={name!r}: expected one of {', '.join(PROFILES)}")
+    return name
+
+
 def profile() -> str:
-    """The active profile, ``'quick'`` or ``'full'``: claims may choose their sizes by it.
+    """The settings profile, ``'quick'`` or ``'full'``: claims choose their sizes by it.
+
+    The scale profile runs with the full profile's settings (``'full'`` here), so that claim
+    modules read one of two names; the claims it selects ask :func:`at_scale` for their sizes.
 
     Examples
     --------
     >>> n_max = 12 if profile() == "quick" else 200  # doctest: +SKIP
     """
-    name = os.environ.get(ENV_PROFILE, DEFAULT_PROFILE)
-    if name not in PROFILES:
-        raise ValueError(f"{ENV_PROFILE}={name!r}: expected one of {', '.join(PROFILES)}")
-    return name
+    name = run_profile()
+    return "full" if name == "scale" else name
+
+
+def at_scale() -> bool:
+    """True in the scale profile: a claim tagged ``scale`` draws N from 1024 up (see
+    ``tests/claims/graphs.py``) and the claims without the tag are deselected."""
+    return run_profile() == "scale"
 
 
 def seed() -> int:

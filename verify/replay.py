@@ -49,7 +49,7 @@ def reproduce_commands(claim_id: str, params: Mapping[str, Any] | None = None, *
     ssl-audit --id T-C1 --profile full --seed 0
     python -c "import verify; print(verify.replay('T-C1', {'n': 2}, profile='full', seed=0))"
     """
-    profile = profiles.profile() if profile is None else profile
+    profile = profiles.run_profile() if profile is None else profile
     seed = profiles.seed() if seed is None else seed
     commands = [f"ssl-audit --id {claim_id} --profile {profile} --seed {seed}"]
     if params is not None:
@@ -75,7 +75,7 @@ def replay(claim_id: str, params: Mapping[str, Any] | None = None, *, profile: s
     params : dict, optional
         The trial's parameters, e.g. a report's counterexample (a dict, not keywords: claims
         have parameters named ``seed``).
-    profile : {'quick', 'full'}, default='full'
+    profile : {'quick', 'full', 'scale'}, default='full'
         The profile the report was made with (the audit's default is 'full').
     seed : int, default=0
         The run seed (``--seed``).

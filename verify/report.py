@@ -1,4 +1,4 @@
-"""The report: ``claims.json`` (schema 3), ``claims.md`` and ``figures/``, written atomically.
+"""The report: ``claims.json`` (schema 4), ``claims.md`` and ``figures/``, written atomically.
 
 A run writes the report of the claims *it* ran (a selected run writes a report of that subset;
 ``run.selection`` records the arguments). Everything is first written to a staging directory
@@ -29,7 +29,13 @@ from tabulate import tabulate
 
 from verify import profiles
 from verify.catalogue import coverage
-from verify.markdown import lines_of, margin_text, render_markdown
+from verify.markdown import (
+    lines_of,
+    margin_text,
+    render_markdown,
+    scope_share_text,
+    symbolic_text,
+)
 from verify.verdict import (
     FRAGILE_MARGIN,
     CheckOutcome,
@@ -55,8 +61,11 @@ __all__ = [
     "discard_staging",
 ]
 
-SCHEMA = 3
-"""3: added per claim ``measures``, ``unit``, ``settings``, ``tags``, ``holds_where`` (the
+SCHEMA = 4
+"""4: added per symbolic check ``scope`` (``claim``: it derives the claim itself; ``lemma``: a
+fact the claim relies on) and ``why`` (a lemma's one line: what it proves, why the claim itself
+is not derived), and per summary part ``symbolic_scope`` (how many symbolic checks of each
+scope). 3: added per claim ``measures``, ``unit``, ``settings``, ``tags``, ``holds_where`` (the
 declaration's) and per numeric check ``sampling`` (``hypothesis`` or ``grid``; a grid's
 ``seed`` is null). 2: ``reproduce`` is a list of commands (one per line); added ``margin``,
 ``fragile``, ``finding``, ``figures_from_previous_run`` per claim and the top-level ``summary``
@@ -124,11 +133,13 @@ def _numeric_record(o: CheckOutcome) -> dict[str, Any]:
             "margin": o.margin, "trials": o.trials, "sampling": o.sampling,
             "counterexample": o.counterexample, "seed": o.seed,
             "reproduce": lines_of(o.reproduce),
-            "measurements": o.measurements, "message": o.message, "seconds": o.seconds}
+            "measurements": o.measurements, "coverage": o.coverage, "message": o.message,
+            "seconds": o.seconds}
 
 
-def _symbolic_record(o: CheckOutcome) -> dict[str, Any]:
-    return {"verdict": o.verdict.value, "residual": o.residual, "message": o.message,
+def _symbolic_record(o: CheckOutcome, decl: dict[str, Any]) -> dict[str, Any]:
+    return {"verdict": o.verdict.value, "scope": decl.get("symbolic_scope"),
+            "why": decl.get("symbolic_why", ""), "residual": o.residual, "message": o.message,
             "counterexample": o.counterexample, "reproduce": lines_of(o.reproduce),
             "seconds": o.seconds}
 
@@ -173,7 +184,7 @@ def _claim_record(decl: dict[str, Any], outcomes: dict[str, CheckOutcome]) -> di
         "matches_expected": matches_expected(verdict, expected),
         "margin": claim_margin(verdict, num),
         "fragile": claim_fragile(verdict, num),
-        "symbolic": _symbolic_record(sym) if sym else None,
+        "symbolic": _symbolic_record(sym, decl) if sym else None,
         "numeric": _numeric_record(num) if num else None,
         "seconds": sum(o.seconds for o in (sym, num) if o),
         "figures": [f"figures/{name}" for name in (num.figures if num else [])],
@@ -184,6 +195,39 @@ def _claim_record(decl: dict[str, Any], outcomes: dict[str, CheckOutcome]) -> di
     }
 
 
+def _scope_counts(claims: list[dict[str, Any]]) -> dict[str, int]:
+    """How many of ``claims`` have a symbolic check (that ran), and of which scope."""
+    scopes = [c["symbolic"].get("scope") for c in claims if c["symbolic"]]
+    return {"checks": len(scopes), "claim": scopes.count("claim"),
+            "lemma": scopes.count("lemma")}
+
+
+EVIDENCE_TRIALS = 20
+"""Trials a trained claim expected to hold runs in the full profile (issue: audit power)."""
+EVIDENCE_FAMILIES = 3
+"""Graph families those trials cover, where the claim draws relations."""
+
+
+def _trained_counts(claims: list[dict[str, Any]]) -> dict[str, Any]:
+    """Evidence behind the trained claims (tag ``trains``, not ``proxy``) that HOLD: how many
+    ran at least :data:`EVIDENCE_TRIALS` trials, how many drew relations from at least
+    :data:`EVIDENCE_FAMILIES` families, and the smallest relative tangent Hessian eigenvalue
+    recorded by any trained claim."""
+    # .get: documents of schema 2 have no tags.
+    trained = [c for c in claims if "trains" in c.get("tags", ())
+               and "proxy" not in c.get("tags", ()) and c.get("numeric")]
+    holding = [c for c in trained if c["verdict"] == "HOLDS"]
+    eigs = [c["numeric"]["measurements"]["min_tangent_eig"]["min"] for c in trained
+            if "min_tangent_eig" in (c["numeric"].get("measurements") or {})]
+    return {"claims": len(trained), "holding": len(holding),
+            "enough_trials": sum(c["numeric"]["trials"] >= EVIDENCE_TRIALS for c in holding),
+            "enough_families": sum(
+                max((len(v) for v in (c["numeric"].get("coverage") or {}).values()), default=0)
+                >= EVIDENCE_FAMILIES for c in holding),
+            "with_min_tangent_eig": len(eigs),
+            "smallest_min_tangent_eig": min(eigs, default=None)}
+
+
 def _counts(claims: list[dict[str, Any]]) -> dict[str, Any]:
     verdicts: dict[str, int] = {}
     for c in claims:
@@ -191,14 +235,19 @@ def _counts(claims: list[dict[str, Any]]) -> dict[str, Any]:
     return {"claims": len(claims), "verdicts": verdicts,
             "matches_expected": sum(c["matches_expected"] is True for c in claims),
             "differ": sum(c["matches_expected"] is False for c in claims),
-            "fragile": [c["id"] for c in claims if c["fragile"]]}
+            "fragile": [c["id"] for c in claims if c["fragile"]],
+            "symbolic_scope": _scope_counts(claims),
+            "trained": _trained_counts(claims)}
 
 
 def build_summary(claims: list[dict[str, Any]]) -> dict[str, Any]:
-    """The document's ``summary``: verdict counts, matches, fragile ids; overall and per paper.
+    """The document's ``summary``: verdict counts, matches, fragile ids and symbolic scopes;
+    overall and per paper.
 
     ``matches_expected`` counts claims whose verdict equals their expected one, ``differ``
-    those whose verdict differs (skipped claims are in neither).
+    those whose verdict differs (skipped claims are in neither). ``symbolic_scope`` counts the
+    claims with a symbolic check (``checks``) and how many of those checks derive the claim
+    itself (``claim``) or a lemma it relies on (``lemma``).
     """
     papers: dict[str, list[dict[str, Any]]] = {}
     for c in claims:
@@ -220,7 +269,7 @@ def build_document(config, state) -> dict[str, Any]:
               for i in sorted(state.outcomes, key=_natural_key)]
     run = {
         "seed": profiles.seed(),
-        "profile": profiles.profile(),
+        "profile": profiles.run_profile(),
         "device": _device(),
         "versions": _versions(),
         "git_commit": git_commit(config.rootpath, _claim_paths(config, state)),
@@ -252,7 +301,7 @@ def summary_lines(doc: dict[str, Any], report_dir: Path, limit: int = 25) -> lis
     # On a long audit only the claims that need attention fit on one screen.
     shown = claims if len(claims) <= limit else [
         c for c in claims if c["matches_expected"] is False][:limit]
-    rows = [[c["id"], c["symbolic"]["verdict"] if c["symbolic"] else "-",
+    rows = [[c["id"], symbolic_text(c["symbolic"]),
              (c["numeric"] or {}).get("verdict", "-"),
              _fmt_error((c["numeric"] or {}).get("worst_error")), margin_text(c),
              c["verdict"], c["expected"],
@@ -278,6 +327,12 @@ def summary_lines(doc: dict[str, Any], report_dir: Path, limit: int = 25) -> lis
                  f"differ from expected; {len(summary['fragile'])} fragile (margin < "
                  f"{FRAGILE_MARGIN:g})" + (f": {', '.join(summary['fragile'])}"
                                             if summary["fragile"] else ""))
+    if scope_share_text(summary):
+        lines.append("symbolic checks deriving the claim itself (not a lemma): "
+                     + "; ".join([f"{p} {scope_share_text(part)}"
+                                  for p, part in summary["papers"].items()]
+                                 * (len(summary["papers"]) > 1)
+                                 + [f"overall {scope_share_text(summary)}"]))
     if doc["collection_errors"]:
         lines.append(f"{len(doc['collection_errors'])} claim module(s) failed to load")
     lines.append(f"report: {report_dir / 'claims.md'}")

@@ -19,6 +19,9 @@ TAGS: dict[str, str] = {
     "linear": "a linear encoder Z = X W",
     "downstream": "a linear-probe protocol on the learned representation",
     "symbolic_only": "no numeric check: decided by the symbolic check alone",
+    "proxy": "a stated proxy experiment on networks trained by a stated stopping rule, decided "
+             "by a paired test (no certified optimum, so no second-order certificate)",
+    "scale": "a headline claim the scale profile re-runs at N >= 1024 (--profile scale)",
 }
 """Tag -> its meaning in one line (the marker's help text; the README lists them)."""
 
@@ -26,5 +29,6 @@ CHECKED = {
     "exact": "requires tolerance=0",
     "sweep": "requires a numeric check declared with grid=",
     "symbolic_only": "requires a claim without a numeric check",
+    "scale": "requires a numeric check",
 }
 """The tags whose truth the engine checks when the claim is complete, and the condition."""

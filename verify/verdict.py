@@ -231,6 +231,9 @@ class CheckOutcome:
         (HOLDS: tolerance / worst error; FAILS: worst error / tolerance; for exact criteria the
         trials' own margins, see :attr:`verify.Measurement.margin`); see :func:`trial_margin`
         and :func:`check_margin`. ``None`` when unknown.
+    coverage : dict
+        Numeric: for each parameter whose values are specs ``family(...)`` (e.g. the relations
+        of ``tests/claims/graphs.py``), the number of trials per family.
     sampling : {'hypothesis', 'grid'} or None
         Numeric: how the trials were chosen, hypothesis's draws (``seed`` is then its seed) or
         every point of a declared grid, in order (``seed`` is None); None for symbolic checks.
@@ -251,6 +254,7 @@ class CheckOutcome:
     figures: list[str] = dataclasses.field(default_factory=list)
     margin: float | None = None
     sampling: str | None = None
+    coverage: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
 
     def to_json(self) -> str:
         """Serialise to a JSON string (strict JSON: no NaN literals)."""

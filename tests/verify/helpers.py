@@ -32,7 +32,7 @@ def claim_source(claim_id: str, body: str, **fields: object) -> str:
 
 
 TRUE_BODY = """
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     a, b = sp.symbols("a b", real=True)
     return Derivation("binomial", (a + b) ** 2 - (a**2 + 2 * a * b + b**2))
@@ -42,9 +42,19 @@ def _(a, b):
     return abs((a + b) ** 2 - (a * a + 2 * a * b + b * b)) / max(1.0, (a + b) ** 2)
 """
 
+# TRUE_BODY's identity as a trained claim records it: with the second-order certificate, and
+# drawing a relation spec (family(...)) whose families the report counts.
+TRAINED_BODY = TRUE_BODY.split("@claim.numeric")[0] + """
+@claim.numeric(trials={"quick": 6, "full": 6},
+               graph=st.sampled_from(["path(n=4)", "ring(n=5)", "views(n=2,v=2)"]),
+               a=st.floats(-10, 10))
+def _(graph, a):
+    return Measurement(0.0, {"min_tangent_eig": 0.5 + abs(a)})
+"""
+
 # A wrong constant: 3ab instead of 2ab.
 FALSE_BODY = """
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     a, b = sp.symbols("a b", real=True)
     return Derivation("binomial", (a + b) ** 2 - (a**2 + 3 * a * b + b**2))
@@ -101,7 +111,7 @@ def _(n):
 
 # A symbolic check that fails (a wrong constant) beside a numeric one that holds.
 SYMBOLIC_FAILS_NUMERIC_HOLDS_BODY = """
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     a = sp.Symbol("a", real=True)
     return Derivation("square", (a + 1) ** 2 - (a**2 + 3 * a + 1))
@@ -117,7 +127,7 @@ class _ZeroValued(sp.Function):
     def _eval_evalf(self, prec):
         return sp.Float(0, prec)
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     return Derivation("opaque", _ZeroValued(sp.Symbol("a", real=True)))
 
@@ -127,7 +137,7 @@ def _(a):
 """
 
 NAN_RESIDUAL_BODY = """
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     a = sp.Symbol("a", real=True)
     return Derivation("broken", a / (a - a))

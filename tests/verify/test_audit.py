@@ -16,6 +16,7 @@ from tests.verify.helpers import (
     NOT_CONVERGED_BODY,
     RAISING_BODY,
     ROOT,
+    TRAINED_BODY,
     TRUE_BODY,
     audit,
     by_id,
@@ -265,7 +266,7 @@ def _(trials, fig):
 
 def test_undecided_symbolic_check_differs_from_expected(tmp_path, claims_dir):
     claims_dir("undecided", claim_source("T-C1", """
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     a = sp.Symbol("a", real=True)
     return Derivation("not a number anywhere", sp.Function("f")(a))
@@ -288,7 +289,7 @@ def _(n, k):
 def _declared_claims(claims_dir) -> None:
     """T-C1 (trains, measured in 'relative') and T-C2 (a failing grid that holds at T-C1)."""
     claims_dir("trained", claim_source(
-        "T-C1", TRUE_BODY, tags=("trains",), unit="relative",
+        "T-C1", TRAINED_BODY, tags=("trains",), unit="relative",
         measures="relative difference of the two sides", settings={"floor": 1.0}))
     claims_dir("grid", claim_source("T-C2", GRID_BODY, expected="FAILS", holds_where="T-C1",
                                     tags=("sweep",)))
@@ -300,7 +301,7 @@ def test_schema_3_fields_reach_claims_json_and_claims_md(tmp_path, claims_dir):
     _declared_claims(claims_dir)
     code, doc, out = audit(tmp_path)
     assert code == 0, out
-    assert doc["schema"] == 3
+    assert doc["schema"] == 4
     c1, c2 = by_id(doc)["T-C1"], by_id(doc)["T-C2"]
     assert {k: c1[k] for k in ("measures", "unit", "settings", "tags", "holds_where")} == {
         "measures": "relative difference of the two sides", "unit": "relative",
@@ -313,13 +314,36 @@ def test_schema_3_fields_reach_claims_json_and_claims_md(tmp_path, claims_dir):
     md = (tmp_path / "report" / "claims.md").read_text()
     assert "| [T-C1](#t-c1) | HOLDS | HOLDS | " in md
     row = next(line for line in md.splitlines() if line.startswith("| [T-C1]"))
-    assert row.split(" | ")[4:6] == ["1e-09", "relative"]
+    cells = row.split(" | ")
+    assert (cells[3], *cells[5:7]) == ("HOLDS", "1e-09", "relative")
     assert "Measures: relative difference of the two sides (unit: relative)." in md
     assert "Settings: `floor=1`." in md
     assert "Expected to fail; holds where: [T-C1](#t-c1)." in md
     assert "6 trials (every point of the declared grid)" in md
     assert replay("T-C2", numeric["counterexample"], profile="quick",
                   claims_dir=claims_dir.dir).error == 1.0
+
+
+# -- schema 4: the symbolic check's scope -----------------------------------------------------
+def test_symbolic_scope_reaches_claims_json_claims_md_and_the_summary(tmp_path, claims_dir):
+    lemma = TRUE_BODY.replace('@claim.symbolic(scope="claim")', '@claim.symbolic(scope="lemma", '
+                              'why="the binomial identity; the claim is measured")')
+    claims_dir("proves", claim_source("T-C1", TRUE_BODY))
+    claims_dir("lemma", claim_source("T-C2", lemma))
+    code, doc, out = audit(tmp_path)
+    assert code == 0, out
+    c1, c2 = by_id(doc)["T-C1"], by_id(doc)["T-C2"]
+    assert (c1["symbolic"]["scope"], c1["symbolic"]["why"]) == ("claim", "")
+    assert (c2["symbolic"]["scope"], c2["symbolic"]["why"]) == (
+        "lemma", "the binomial identity; the claim is measured")
+    assert doc["summary"]["symbolic_scope"] == {"checks": 2, "claim": 1, "lemma": 1}
+    md = (tmp_path / "report" / "claims.md").read_text()
+    assert "| [T-C1](#t-c1) | HOLDS | HOLDS | HOLDS | " in md
+    assert "| [T-C2](#t-c2) | HOLDS | HOLDS | HOLDS (lemma) | " in md
+    assert "Symbolic checks deriving the claim itself: 1 of 2 (50%)" in md
+    assert "- symbolic: **HOLDS (lemma)**" in md
+    assert "  - lemma: the binomial identity; the claim is measured" in md
+    assert "symbolic checks deriving the claim itself (not a lemma): overall 1 of 2 (50%)" in out
 
 
 def test_tags_are_markers_that_select_claims(tmp_path, claims_dir):

@@ -285,15 +285,15 @@ BROKEN = Derivation("broken", x / (x - x))  # zoo
 
 def symbolic_verdict(*derivations: Derivation) -> Verdict:
     claim = make_claim()
-    claim.symbolic(lambda: list(derivations))
+    claim.symbolic(scope="claim")(lambda: list(derivations))
     return run_symbolic(claim).verdict
 
 
 def test_symbolic_outcomes():
     holds, fails, bad = make_claim(), make_claim(), make_claim()
-    holds.symbolic(lambda: [TRUE])
-    fails.symbolic(lambda: FALSE)
-    bad.symbolic(lambda: "not a derivation")
+    holds.symbolic(scope="claim")(lambda: [TRUE])
+    fails.symbolic(scope="claim")(lambda: FALSE)
+    bad.symbolic(scope="claim")(lambda: "not a derivation")
     assert run_symbolic(holds).verdict is Verdict.HOLDS
     outcome = run_symbolic(fails)
     assert (outcome.verdict, outcome.residual) == (Verdict.FAILS, "2*x")
@@ -310,7 +310,7 @@ def test_symbolic_verdict_over_derivations():
 
 def test_undecided_symbolic_check_records_residual_and_method():
     claim = make_claim()
-    claim.symbolic(lambda: [TRUE, UNDECIDED])
+    claim.symbolic(scope="claim")(lambda: [TRUE, UNDECIDED])
     outcome = run_symbolic(claim)
     assert outcome.verdict is Verdict.UNDECIDED
     assert outcome.residual == "f(x)"
@@ -320,7 +320,7 @@ def test_undecided_symbolic_check_records_residual_and_method():
 
 def test_non_finite_residual_is_an_error_not_a_failure():
     claim = make_claim(expected="FAILS")
-    claim.symbolic(lambda: Derivation("nan", sp.nan * x))
+    claim.symbolic(scope="claim")(lambda: Derivation("nan", sp.nan * x))
     outcome = run_symbolic(claim)
     assert outcome.verdict is Verdict.ERROR
     assert outcome.message.startswith("the check is broken: non-finite residual; nan: ")

@@ -55,9 +55,39 @@ def test_numeric_strategies_must_match_parameters():
 
 def test_second_check_is_an_error():
     claim = declare()
-    claim.symbolic(lambda: None)
+    claim.symbolic(scope="claim")(lambda: None)
     with pytest.raises(ClaimDeclarationError, match="'symbolic'"):
-        claim.symbolic(lambda: None)
+        claim.symbolic(scope="claim")(lambda: None)
+
+
+def test_symbolic_check_declares_its_scope():
+    claim = declare()
+    fn = claim.symbolic(scope="lemma", why="G's spectrum; the optimum is measured")(lambda: None)
+    assert claim.symbolic_check is fn
+    assert (claim.symbolic_scope, claim.symbolic_why) == (
+        "lemma", "G's spectrum; the optimum is measured")
+    assert claim.declaration()["symbolic_scope"] == "lemma"
+    assert declare().symbolic(scope="claim")(fn) is fn
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({}, "symbolic.scope"),
+    ({"scope": "theorem"}, "symbolic.scope"),
+    ({"scope": "lemma"}, "symbolic.why"),  # a lemma says what it proves and what it does not
+    ({"scope": "lemma", "why": "  "}, "symbolic.why"),
+    ({"scope": "lemma", "why": "two\nlines"}, "symbolic.why"),
+    ({"scope": "lemma", "why": "x" * 241}, "symbolic.why"),
+    ({"scope": "claim", "why": "a reason"}, "symbolic.why"),
+])
+def test_symbolic_scope_is_declared_right(kwargs, field):
+    with pytest.raises(ClaimDeclarationError) as info:
+        declare().symbolic(**kwargs)
+    assert info.value.field == field
+
+
+def test_bare_symbolic_decorator_is_an_error():
+    with pytest.raises(ClaimDeclarationError, match="scope='claim'"):
+        declare().symbolic(lambda: None)
 
 
 def test_claim_without_checks_is_incomplete():
@@ -171,13 +201,13 @@ def test_measures_required_with_a_numeric_check():
     measured.numeric(x=st.integers())(lambda x: 0.0)
     measured.validate_complete()
     symbolic = declare()
-    symbolic.symbolic(lambda: None)
+    symbolic.symbolic(scope="claim")(lambda: None)
     symbolic.validate_complete()  # no numeric check: nothing to measure
 
 
 def test_measures_without_a_numeric_check_is_an_error():
     claim = declare(measures="angle", unit="rad")
-    claim.symbolic(lambda: None)
+    claim.symbolic(scope="claim")(lambda: None)
     with pytest.raises(ClaimDeclarationError, match="no numeric check") as info:
         claim.validate_complete()
     assert info.value.field == "measures"
@@ -190,7 +220,7 @@ def test_measures_without_a_numeric_check_is_an_error():
 ])
 def test_checked_tags_must_be_true_of_the_claim(tags, grid, numeric, message):
     claim = declare(tags=tags, **(MEASURED if numeric else {}))
-    claim.symbolic(lambda: None)
+    claim.symbolic(scope="claim")(lambda: None)
     if numeric:
         claim.numeric(x=st.integers())(lambda x: 0.0)
     with pytest.raises(ClaimDeclarationError, match=message):
@@ -202,7 +232,7 @@ def test_checked_tags_that_hold_are_accepted():
     swept.numeric(grid={"x": [1, 2]})(lambda x: 0.0)
     swept.validate_complete()
     symbolic = declare(tags=("symbolic_only",))
-    symbolic.symbolic(lambda: None)
+    symbolic.symbolic(scope="claim")(lambda: None)
     symbolic.validate_complete()
 
 

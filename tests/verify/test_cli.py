@@ -26,6 +26,12 @@ def test_only_the_full_unselected_audit_writes_the_committed_report():
     assert _report_dir("--id", "BL22-C2", "--report-dir", "reports") == Path("reports")
 
 
+def test_only_the_unselected_scale_run_writes_the_committed_scale_report():
+    assert _report_dir("--profile", "scale", "--device", "cpu") == Path("reports/scale")
+    for argv in (("-k", "C2"), ("--id", "BL22-C2"), ("-m", "trains")):
+        assert _report_dir("--profile", "scale", *argv) == SCRATCH_REPORT_DIR, argv
+
+
 def test_ids_are_repeatable():
     args = cli.build_parser().parse_args(["--id", "BL22-C2", "--id", "BL22-C3"])
     assert args.ids == ["BL22-C2", "BL22-C3"]

@@ -81,6 +81,19 @@ def test_command_line_exit_codes(tmp_path, capsys):
     assert main([str(a), str(tmp_path / "missing.json")]) == 2
 
 
+def test_a_schema_3_report_compares_with_a_schema_4_one():
+    old = _doc()
+    old["schema"] = 3
+    new = copy.deepcopy(_doc())
+    new["schema"] = 4
+    new["claims"][0]["symbolic"] = {"verdict": "HOLDS", "scope": "lemma", "why": "a lemma",
+                                    "counterexample": None}
+    old["claims"][0]["symbolic"] = {"verdict": "HOLDS", "counterexample": None}
+    assert compare_reports(old, new) == []
+    new["claims"][0]["symbolic"]["verdict"] = "FAILS"
+    assert [d.field for d in compare_reports(old, new)] == ["symbolic.verdict"]
+
+
 def test_a_schema_2_report_compares_with_a_schema_3_one(tmp_path, capsys):
     old = _doc()
     old["schema"] = 2

@@ -58,10 +58,10 @@ def test_table_is_narrow_and_links_every_claim_to_its_section():
         claim_record("A-C1", statement=long), claim_record("A-C2", "FAILS", margin=None,
                                                            fragile=True)))
     rows = [line for line in text.splitlines() if line.startswith("| [")]
-    assert rows[0] == (f"| [A-C1](#a-c1) | HOLDS | HOLDS | 5.00e-01 | 1e-09 | - | 1.0e+03 | "
-                       f"{'x' * 89}… |")
-    assert rows[1] == ("| [A-C2](#a-c2) | **FAILS** | HOLDS | 5.00e-01 | 1e-09 | - | **?** | "
-                       "a \\| b |")
+    assert rows[0] == (f"| [A-C1](#a-c1) | HOLDS | HOLDS | - | 5.00e-01 | 1e-09 | - | "
+                       f"1.0e+03 | {'x' * 89}… |")
+    assert rows[1] == ("| [A-C2](#a-c2) | **FAILS** | HOLDS | - | 5.00e-01 | 1e-09 | - | "
+                       "**?** | a \\| b |")
     assert all(len(line) <= 200 for line in text.splitlines() if line.startswith("|"))
     # the whole statement in the detail section
     assert f"*{long}*" in text
@@ -116,6 +116,54 @@ def test_symbolic_failure_shows_residual_and_witness_and_a_traceback_as_a_block(
     assert "Traceback" not in text  # the numeric check held: its message is not shown
 
 
+# -- schema 4: the symbolic check's scope ------------------------------------------------------
+def _with_symbolic(claim_id: str, scope: str | None, why: str = "") -> dict:
+    claim = claim_record(claim_id)
+    claim["symbolic"] = {"verdict": "HOLDS", "scope": scope, "why": why, "residual": "0",
+                         "message": "doit + expand", "counterexample": None,
+                         "reproduce": [], "seconds": 0.0}
+    if scope is None:  # a schema-3 record
+        del claim["symbolic"]["scope"], claim["symbolic"]["why"]
+    return claim
+
+
+def test_symbolic_scope_shows_in_table_detail_and_summary():
+    doc = document(_with_symbolic("A-C1", "claim"),
+                   _with_symbolic("A-C2", "lemma", "G's spectrum; the optimum is measured"),
+                   _with_symbolic("B-C1", "claim"), claim_record("B-C2"))
+    text = markdown.render_markdown(doc)
+    rows = [line for line in text.splitlines() if line.startswith("| [")]
+    assert [row.split(" | ")[3] for row in rows] == ["HOLDS", "HOLDS (lemma)", "HOLDS", "-"]
+    head = text.split("## Findings")[0]
+    assert "| fragile | symbolic checks deriving the claim itself |" in head
+    assert "| A | 2 | 2 | 0 | 0 | 2 of 2 | 0 | 1 of 2 (50%) |" in head
+    assert "| B | 2 | 2 | 0 | 0 | 2 of 2 | 0 | 1 of 1 (100%) |" in head
+    assert "Symbolic checks deriving the claim itself: 2 of 3 (67%)" in head
+    section = text.split("### A-C2\n")[1]
+    assert "- symbolic: **HOLDS (lemma)** (doit + expand)\n  - lemma: G's spectrum; the " \
+           "optimum is measured" in section
+    assert "  - lemma:" not in text.split("### A-C1\n")[1].split("### A-C2")[0]
+
+
+def test_a_schema_3_document_shows_no_scope():
+    doc = document(_with_symbolic("A-C1", None))
+    doc["schema"] = 3
+    for part in (doc["summary"], *doc["summary"]["papers"].values()):
+        del part["symbolic_scope"]
+    text = markdown.render_markdown(doc)
+    assert "| [A-C1](#a-c1) | HOLDS | HOLDS | HOLDS | " in text
+    assert "deriving the claim itself" not in text
+    assert "(lemma)" not in text
+
+
+def test_scope_share_counts_only_claims_with_a_symbolic_check():
+    assert markdown.scope_share_text({"symbolic_scope": {"checks": 3, "claim": 1,
+                                                         "lemma": 2}}) == "1 of 3 (33%)"
+    assert markdown.scope_share_text({"symbolic_scope": {"checks": 0, "claim": 0,
+                                                         "lemma": 0}}) == "no symbolic check"
+    assert markdown.scope_share_text({}) == ""
+
+
 # -- schema 3: unit, measures, settings, tags, holds_where, grids ---------------------------
 def test_table_shows_the_unit_next_to_error_and_tolerance():
     symbolic_only = claim_record("A-C2")
@@ -123,10 +171,10 @@ def test_table_shows_the_unit_next_to_error_and_tolerance():
     text = markdown.render_markdown(document(
         claim_record("A-C1", unit="rad", measures="largest principal angle"), symbolic_only))
     rows = [line for line in text.splitlines() if line.startswith("| [")]
-    assert rows[0].startswith("| [A-C1](#a-c1) | HOLDS | HOLDS | 5.00e-01 | 1e-09 | rad | ")
-    assert rows[1].startswith("| [A-C2](#a-c2) | HOLDS | HOLDS | - | - | - | - | ")
-    assert "| id | verdict | expected | worst error | tolerance | unit | margin | statement |" \
-        in text
+    assert rows[0].startswith("| [A-C1](#a-c1) | HOLDS | HOLDS | - | 5.00e-01 | 1e-09 | rad | ")
+    assert rows[1].startswith("| [A-C2](#a-c2) | HOLDS | HOLDS | - | - | - | - | - | ")
+    assert ("| id | verdict | expected | symbolic | worst error | tolerance | unit | margin | "
+            "statement |") in text
 
 
 def test_detail_section_states_what_is_measured_and_how_it_is_decided():
@@ -163,7 +211,7 @@ def test_a_schema_2_document_still_renders():
     doc = document(claim)
     doc["schema"] = 2
     text = markdown.render_markdown(doc)
-    assert "| [A-C1](#a-c1) | HOLDS | HOLDS | 5.00e-01 | 1e-09 | - | 1.0e+03 |" in text
+    assert "| [A-C1](#a-c1) | HOLDS | HOLDS | - | 5.00e-01 | 1e-09 | - | 1.0e+03 |" in text
     assert "3 trials (seed 7)" in text
     assert "Measures:" not in text
     assert "Tags:" not in text

@@ -1,0 +1,36 @@
+"""The evidence behind trained claims: the second-order certificate is required, and the
+families of the relations drawn are counted per claim and in the summary."""
+
+from __future__ import annotations
+
+from tests.verify.helpers import TRAINED_BODY, TRUE_BODY, audit, by_id, claim_source
+
+
+def test_a_trained_claim_without_the_second_order_certificate_is_an_error(tmp_path,
+                                                                          claims_dir):
+    claims_dir("first_order", claim_source("T-C1", TRUE_BODY, tags=("trains",)))
+    claims_dir("proxy", claim_source("T-C2", TRUE_BODY, tags=("trains", "proxy")))
+    code, doc, out = audit(tmp_path)
+    assert code == 2, out
+    c1, c2 = by_id(doc)["T-C1"], by_id(doc)["T-C2"]
+    assert c1["numeric"]["verdict"] == "ERROR"
+    assert "must record extra['min_tangent_eig']" in c1["numeric"]["message"]
+    assert c2["verdict"] == "HOLDS"  # a proxy experiment has no certified optimum
+
+
+def test_families_are_counted_per_claim_and_in_the_summary(tmp_path, claims_dir):
+    claims_dir("trained", claim_source("T-C1", TRAINED_BODY, tags=("trains",)))
+    code, doc, out = audit(tmp_path)
+    assert code == 0, out
+    numeric = by_id(doc)["T-C1"]["numeric"]
+    coverage = numeric["coverage"]["graph"]
+    assert sum(coverage.values()) == numeric["trials"] == 6
+    assert set(coverage) <= {"path", "ring", "views"}
+    assert numeric["measurements"]["min_tangent_eig"]["min"] >= 0.5
+    trained = doc["summary"]["trained"]
+    assert (trained["claims"], trained["holding"], trained["enough_trials"],
+            trained["with_min_tangent_eig"]) == (1, 1, 0, 1)  # 6 trials < 20
+    assert trained["enough_families"] == (len(coverage) >= 3)
+    md = (tmp_path / "report" / "claims.md").read_text()
+    assert "trials per family: graph: " in md
+    assert "Trained claims: 1 (proxies aside); of the 1 that hold, 0 ran >= 20 trials" in md
