@@ -25,7 +25,10 @@ alpha, beta, gamma:
    soon as K exceeds #classes - 1; smallest case: cliques of sizes 2 and 3, K = 2.
 6. ``two_branch_invariance`` / ``view_invariant_null``: the reference codebases' invariance
    F.mse_loss(z_a, z_b) is tr(Z^T L Z) / (N' K) on the stacked two-view Z, and view-invariant
-   Z = [z; z] lies in the null space of L.
+   Z = [z; z] lies in the null space of L. ``view_invariant_optimum``: their variance and
+   covariance are per branch, so loss(z_a, z_b) = [loss(z_a, z_a) + loss(z_b, z_b)] / 2 +
+   sim mse(z_a, z_b) and every optimum is view-invariant: its stacked Z lies in the null space
+   of L (the bottom eigenspace), and ``centred_branch_rank``: its centred rank is <= N' - 1.
 """
 
 from __future__ import annotations
@@ -50,6 +53,9 @@ __all__ = [
     "two_cliques_counterexample",
     "two_branch_invariance",
     "view_invariant_null",
+    "convention_loss_symbolic",
+    "view_invariant_optimum",
+    "centred_branch_rank",
     "subspace_derivations",
 ]
 
@@ -266,6 +272,66 @@ def view_invariant_null(n_samples: int, k: int) -> Derivation:
     L, _ = _laplacian(_views_relation(n_samples))
     z = symbolic_matrix("z", n_samples, k, real=True)
     return Derivation(f"L [z; z] = 0 (N'={n_samples}, K={k})", L * z.col_join(z))
+
+
+def _convention_branch_terms(z: sp.Matrix, branch_scale: sp.Expr) -> sp.Expr:
+    """The reference codebases' per-branch VICReg terms of one branch z (N', K), symbolic:
+    std_coeff s mean_k relu(1 - sqrt(Var(z_k) + eps)) + cov_coeff sum_{k != j} Cov_kj^2 / K,
+    Var and Cov unbiased (1/(N'-1)) after centring, as ``vicreg_loss_convention``."""
+    std, cov, eps = sp.symbols("std_coeff cov_coeff epsilon", positive=True)
+    n, k = z.shape
+    centred = z - sp.ones(n, 1) * (sp.ones(1, n) * z) / n
+    cov_kk = centred.T * centred / (n - 1)
+    hinge = sum(sp.Max(0, 1 - sp.sqrt(cov_kk[c, c] + eps)) for c in range(k)) / k
+    off = sum(cov_kk[i, j] ** 2 for i in range(k) for j in range(k) if i != j) / k
+    return std * branch_scale * hinge + cov * off
+
+
+def convention_loss_symbolic(za: sp.Matrix, zb: sp.Matrix, branch_scale: sp.Expr) -> sp.Expr:
+    """The official (``branch_scale`` 1/2) or solo (1) VICReg loss of two explicit branches:
+    sim_coeff mse(z_a, z_b) + f(z_a) + f(z_b), f the per-branch variance and covariance terms."""
+    sim = sp.Symbol("sim_coeff", positive=True)
+    n, k = za.shape
+    mse = sum((za[i, c] - zb[i, c]) ** 2 for i in range(n) for c in range(k)) / (n * k)
+    return (sim * mse + _convention_branch_terms(za, branch_scale)
+            + _convention_branch_terms(zb, branch_scale))
+
+
+def view_invariant_optimum(n_samples: int, k: int, branch_scale: sp.Expr) -> Derivation:
+    """Every optimum of the codebases' two-branch VICReg has z_a = z_b (sim_coeff > 0).
+
+    The residual is the midpoint identity
+
+        loss(z_a, z_b) - [loss(z_a, z_a) + loss(z_b, z_b)] / 2 - sim mse(z_a, z_b) = 0
+
+    for the loss written out term by term (:func:`convention_loss_symbolic`): variance and
+    covariance are per branch, so they average out, and mse(z, z) = 0. Hence loss(z_a, z_b) >=
+    min(loss(z_a, z_a), loss(z_b, z_b)) + sim mse(z_a, z_b), and mse is a sum of squares, zero
+    only at z_a = z_b: a pair with z_a != z_b is beaten by one of its view-invariant copies.
+    The paper's pooled VICReg, whose statistics mix the two branches, has no such identity
+    (its residual is nonzero: tests/derivations/test_bl22_laplacian.py).
+    """
+    za = symbolic_matrix("a", n_samples, k, real=True)
+    zb = symbolic_matrix("b", n_samples, k, real=True)
+    sim = sp.Symbol("sim_coeff", positive=True)
+    mse = sum((za[i, c] - zb[i, c]) ** 2 for i in range(n_samples) for c in range(k)) / (
+        n_samples * k)
+    loss = convention_loss_symbolic
+    residual = (loss(za, zb, branch_scale) - (loss(za, za, branch_scale)
+                                              + loss(zb, zb, branch_scale)) / 2 - sim * mse)
+    return Derivation(
+        f"codebase VICReg (s={branch_scale}, N'={n_samples}, K={k}): loss(z_a, z_b) = "
+        "[loss(z_a, z_a) + loss(z_b, z_b)]/2 + sim mse(z_a, z_b), so every optimum has z_a = z_b",
+        residual, assumptions=["sim_coeff > 0", "variance and covariance taken per branch"])
+
+
+def centred_branch_rank(n_samples: int, k: int) -> Derivation:
+    """1^T (H z) = 0: a centred branch of N' rows has rank <= N' - 1, so a view-invariant
+    stacked representation [H z; H z] has rank <= N' - 1 whatever K."""
+    z = symbolic_matrix("z", n_samples, k, real=True)
+    centred = z - sp.ones(n_samples, 1) * (sp.ones(1, n_samples) * z) / n_samples
+    return Derivation(f"1^T H z = 0 (N'={n_samples}, K={k}): rank(H z) <= N' - 1",
+                      sp.ones(1, n_samples) * centred)
 
 
 def subspace_derivations() -> list[Derivation]:

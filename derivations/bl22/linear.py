@@ -26,11 +26,13 @@ restricted to span(X) (our DERIVED reading; the paper's theorem texts were not a
   h(rho_k) < h(rho_l), h(rho) = rho^2 (1 - rho), rho_k > rho_l: tilting the two columns while
   keeping C_kl = 0 lowers the loss at second order, for every alpha. :func:`bt_zero_loss`:
   C = I iff each column has w^T X^T L X w = 0 (columns of X W constant on G's components) and
-  the columns are b-orthogonal.
+  the columns are b-orthogonal; :func:`bt_identical_features_reach_identity`: K features
+  constant on the components, b-orthogonalised, attain C = I (the zero floor).
 * SimCLR relaxation (BL22-C4, linear). The spectral contrastive loss of BL22-C4d,
   -2 tr(Z^T G Z) + ||Z^T Z||_F^2, for Z = X W equals -2 tr(W^T a W) + ||W^T B W||_F^2 with
   a = X^T G X, B = X^T X (:func:`spectral_linear_reduction`); in coordinates with B = I it is
-  C4d's loss with G replaced by B^{-1/2} a B^{-1/2}, minimised (Eckart-Young) at
+  C4d's loss with G replaced by B^{-1/2} a B^{-1/2} (:func:`spectral_linear_whitening`, with
+  the pencil's eigenpairs as that matrix's), minimised (Eckart-Young) at
   W* = V_K diag(max(mu_K, 0))^{1/2} R, (a, B) V = B V diag(mu), V^T B V = I.
 * SimCLR (cosine InfoNCE, linear): :func:`cosine_scale_invariance`: the loss is invariant to
   W -> c W, so <grad, W> = 0 and ||grad|| ||W|| is a scale-free stationarity measure.
@@ -57,7 +59,9 @@ __all__ = [
     "bt_subspace_stationary",
     "bt_eigenbasis_saddle",
     "bt_zero_loss",
+    "bt_identical_features_reach_identity",
     "spectral_linear_reduction",
+    "spectral_linear_whitening",
     "cosine_scale_invariance",
 ]
 
@@ -278,6 +282,37 @@ def bt_zero_loss() -> list[Derivation]:
     ]
 
 
+def bt_identical_features_reach_identity() -> Derivation:
+    """K features constant on G's components (identical across views) reach C = I.
+
+    G: a triangle plus a pair with symbolic nonnegative weights (c = 2 components, irregular
+    degrees), X = [F, A] with F (N, 2) constant on each component (values u_c, v_c) and A any
+    further feature. W picks F's columns, Gram-Schmidt orthogonalised in the D metric
+    (z_2 = f_2 - (f_1^T D f_2 / f_1^T D f_1) f_1): then L Z = 0 gives Z^T G Z = Z^T D Z, and
+    both are diagonal, so C = diag(Z^T D Z)^{-1/2} Z^T G Z diag(Z^T D Z)^{-1/2} = I. As
+    L_BT >= 0 with equality iff C = I, every optimum has C = I; each column then has
+    z^T L z = 0 (bt_zero_loss), i.e. lies in the rho = 1 eigenspace, and C = I makes the K
+    columns independent: span(X W*) is that eigenspace.
+    """
+    from derivations.bl22.barlow_twins import TRIANGLE_AND_PAIR
+
+    pattern = TRIANGLE_AND_PAIR.tolist()
+    G = symmetric_relation("g", 5, pattern)
+    Dg = sp.diag(*(G * sp.ones(5, 1)))
+    u, v = sp.symbols("u_0:2", real=True), sp.symbols("v_0:2", real=True)
+    component = [0, 0, 0, 1, 1]
+    F = sp.Matrix([[u[c], v[c]] for c in component])
+    f1, f2 = F.col(0), F.col(1)
+    Z = f1.row_join(f2 - (f1.T * Dg * f2)[0] / (f1.T * Dg * f1)[0] * f1)
+    cross, norms = Z.T * G * Z, Z.T * Dg * Z
+    # C = I iff Z^T G Z = Z^T D Z and both are diagonal (C_kk = n_kk / sqrt(n_kk^2) = 1).
+    offdiagonal = sp.Matrix(2, 2, lambda i, j: 0 if i == j else norms[i, j])
+    return Derivation("K = c = 2 component-constant features, D-Gram-Schmidt W: Z^T G Z = "
+                      "Z^T D Z diagonal, so C(X W) = I (triangle + pair, symbolic weights)",
+                      (cross - norms).col_join(offdiagonal).applyfunc(sp.cancel),
+                      assumptions=["f_1 != 0 and f_2 not parallel to f_1 (K identical features)"])
+
+
 # -------------------------------------------------------------------------------------------
 # SimCLR: the spectral contrastive relaxation and the cosine loss
 # -------------------------------------------------------------------------------------------
@@ -297,6 +332,37 @@ def spectral_linear_reduction(n: int = 3, d: int = 2, k: int = 2) -> Derivation:
     return Derivation(f"spectral contrastive loss of X W through (X^T G X, X^T X) "
                       f"(N={n}, D={d}, K={k})", lhs - rhs,
                       assumptions=["all ordered pairs, i = j included (BL22-C4d)"])
+
+
+def spectral_linear_whitening(d: int = 2, k: int = 2) -> list[Derivation]:
+    """The linear spectral loss is BL22-C4d's Eckart-Young problem in whitened coordinates.
+
+    With S symmetric, S^2 = B = X^T X (invertible), Y = S W and A = S^-1 a S^-1 (a = X^T G X):
+
+        -2 tr(W^T a W) + ||W^T B W||_F^2 = ||Y Y^T - A||_F^2 - ||A||_F^2,
+
+    so Y* Y*^T is the best rank-K PSD approximation of A (Eckart-Young, BL22-C4d), and an
+    eigenpair A u = mu u is a generalized one of the pencil, a v = mu B v with v = S^-1 u,
+    because a S^-1 - mu B S^-1 = S (A - mu I). Hence Z* Z*^T = X S^-1 Y* Y*^T S^-1 X^T =
+    X V_K diag(max(mu_K, 0)) V_K^T X^T with V_K = S^-1 U_K B-orthonormal (BL22-C4-linear).
+    Explicit d x d symmetric S and A, d x k W (a = S A S parametrises every symmetric a).
+    """
+    S = sp.Matrix(d, d, lambda i, j: sp.Symbol(f"s_{min(i, j)}_{max(i, j)}", real=True))
+    A = sp.Matrix(d, d, lambda i, j: sp.Symbol(f"A_{min(i, j)}_{max(i, j)}", real=True))
+    W = symbolic_matrix("w", d, k, real=True)
+    mu = sp.Symbol("mu", real=True)
+    a, B, Y = S * A * S, S * S, S * W
+    lhs = -2 * (W.T * a * W).trace() + sum(e**2 for e in W.T * B * W)
+    rhs = sum(e**2 for e in Y * Y.T - A) - sum(e**2 for e in A)
+    s_inv = S.inv()
+    return [
+        Derivation(f"-2 tr(W^T a W) + ||W^T B W||^2 = ||Y Y^T - A||^2 - ||A||^2, Y = S W "
+                   f"(D={d}, K={k})", lhs - rhs,
+                   assumptions=["S symmetric, S^2 = B = X^T X", "a = S A S"]),
+        Derivation(f"a S^-1 - mu B S^-1 = S (A - mu I): eigenpairs of A are the pencil's (D={d})",
+                   (a * s_inv - mu * B * s_inv - S * (A - mu * sp.eye(d))).applyfunc(sp.cancel),
+                   assumptions=["S invertible"]),
+    ]
 
 
 def cosine_scale_invariance() -> Derivation:

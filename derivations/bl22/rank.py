@@ -8,8 +8,9 @@ What is derived here:
 
 * The literal reading of "rank(Z) = rank(G)" (BL22-C5a): (G - (V-1) I)(G + I) = 0, so G's only
   eigenvalues are V - 1 (on span P) and -1 (on its complement), never 0: G is invertible,
-  G^{-1} = (G - (V-2) I) / (V-1), and rank G = N for every V >= 2. A representation with
-  K < N columns can never have rank N.
+  G^{-1} = (G - (V-2) I) / (V-1), and rank G = N for every V >= 2 (explicit sizes, and for
+  symbolic V, N' through G = J - I, J^2 = V J: :func:`views_relation_inverse_general`). A
+  representation with K < N columns can never have rank N.
 * The charitable reading (BL22-C5b): (G + I)^2 = V (G + I) and tr (G + I) = N, so (G + I) / V
   is the orthogonal projector onto span P, of rank N' = c = #components: rank(G + I) = c.
 * The top eigenspace of G (BL22-K1a): G P = (V-1) P and L P = 0; H P (its part orthogonal to
@@ -30,12 +31,15 @@ What is derived here:
   correlation matrix of R^T (Z^T G Z) R against diag(R^T (Z^T D Z) R): unchanged when both
   Gram matrices are multiples of I, but at a zero-loss optimum with column norms n_1 != n_2 the
   rotated C has the off-diagonal entry BT_ROTATED_OFFDIAG (nonzero unless n_1 = n_2 or
-  sin 2 phi = 0).
+  sin 2 phi = 0). :func:`vicreg_rotation_counterexample`: an explicit Z with Cov(Z) =
+  diag(4, 3) and a rational rotation change the paper's VICReg and the official one exactly by
+  their covariance terms' 288/625 (times beta, resp. cov_coeff).
 """
 
 from __future__ import annotations
 
 import sympy as sp
+from sympy.matrices.expressions.kronecker import KroneckerProduct, combine_kronecker
 
 from derivations.base import Derivation, symbolic_matrix
 from derivations.bl22.simclr import views_relation_symbolic
@@ -52,6 +56,7 @@ __all__ = [
     "BT_ROTATED_OFFDIAG",
     "indicators_symbolic",
     "views_relation_inverse",
+    "views_relation_inverse_general",
     "views_relation_components",
     "top_eigenspace",
     "rank_laws",
@@ -64,6 +69,7 @@ __all__ = [
     "isotropic_rotation",
     "covariance_term_rotation",
     "bt_rotation_at_optimum",
+    "vicreg_rotation_counterexample",
 ]
 
 K = sp.Symbol("K", integer=True, positive=True)
@@ -106,6 +112,28 @@ def views_relation_inverse(n_orig: int, n_views: int) -> list[Derivation]:
                    (G - (n_views - 1) * eye) * (G + eye)),
         Derivation(f"G^-1 = (G - (V-2) I)/(V-1): G invertible, rank G = N = {n} ({tag})",
                    G * (G - (n_views - 2) * eye) / (n_views - 1) - eye),
+    ]
+
+
+def views_relation_inverse_general() -> list[Derivation]:
+    """rank G = N for every views graph (V >= 2 views of N' samples), symbolic V and N'.
+
+    G = J - I with J = (1_V 1_V^T) kron I_N' (same-sample indicator). J^2 = V J (the
+    mixed-product rule and 1_V^T 1_V = V), so in the commutative algebra of J, reducing modulo
+    J^2 - V J, G (G - (V-2) I) = (V-1) I: G is invertible and rank G = N = V N'. Hence the
+    literal "rank(Z*) = rank(G)" fails for every N x K embedding with K < N (rank Z* <= K).
+    """
+    v = sp.Symbol("V", integer=True, positive=True)
+    n_orig = sp.Symbol("N'", integer=True, positive=True)
+    same = KroneckerProduct(sp.OneMatrix(v, v), sp.Identity(n_orig))
+    j = sp.Symbol("J")
+    inverse = sp.expand((j - 1) * (j - 1 - (v - 2)) - (v - 1))
+    return [
+        Derivation("J^2 = V J for J = 1_V 1_V^T kron I_N' (every V, N')",
+                   combine_kronecker(same * same) - v * same),
+        Derivation("G (G - (V-2) I) = (V-1) I modulo J^2 = V J, G = J - I: rank G = N for "
+                   "every V >= 2, N' (so rank Z* <= K < N = rank G)",
+                   sp.rem(inverse, j**2 - v * j, j), assumptions=["V >= 2"]),
     ]
 
 
@@ -246,6 +274,54 @@ def covariance_term_rotation() -> Derivation:
         sp.simplify(rotated[0, 1] ** 2 + rotated[1, 0] ** 2 - COV_TERM_ROTATED),
         closed_form=COV_TERM_ROTATED, closed_form_symbols=(_A, _D, PHI),
     )
+
+
+def _pooled_vicreg_symbolic(Z: sp.Matrix, G: sp.Matrix) -> sp.Expr:
+    """BL22 Sec. 2.2's VICReg of an explicit Z (N, K) and relation G: alpha sum_k
+    relu(1 - sqrt(C_kk)) + beta sum_{k != j} C_kj^2 + (gamma/N) sum_ij G_ij ||z_i - z_j||^2,
+    C = Z_c^T Z_c / (N - 1) (torch.cov)."""
+    alpha, beta, gamma = sp.symbols("alpha beta gamma", positive=True)
+    n, k = Z.shape
+    centred = Z - sp.ones(n, 1) * (sp.ones(1, n) * Z) / n
+    cov = centred.T * centred / (n - 1)
+    variance = sum(sp.Max(0, 1 - sp.sqrt(cov[c, c])) for c in range(k))
+    covariance = sum(cov[i, j] ** 2 for i in range(k) for j in range(k) if i != j)
+    invariance = sum(G[i, j] * sum((Z[i, c] - Z[j, c]) ** 2 for c in range(k))
+                     for i in range(n) for j in range(n)) / n
+    return alpha * variance + beta * covariance + gamma * invariance
+
+
+def vicreg_rotation_counterexample() -> list[Derivation]:
+    """An explicit Z and rotation R with L(Z R) != L(Z), for the paper's pooled VICReg (every
+    relation G on 3 nodes, symbolic weights) and the official two-branch VICReg (z_a = z_b = Z).
+
+    Z = [2 (1, 0, -1); (1, -2, 1)]^T has Cov(Z) = diag(4, 3); R is the rotation with
+    cos = 3/5, sin = 4/5. Every variance stays above 1 (no hinge), the invariance term and the
+    MSE are rotation-invariant, so the change is the covariance term's: beta COV_TERM_ROTATED
+    (pooled) and 2 cov_coeff COV_TERM_ROTATED / K (official, two branches), both > 0 (a != d).
+    """
+    from derivations.base import symmetric_relation
+    from derivations.bl22.laplacian import convention_loss_symbolic
+
+    Z = sp.Matrix([[2, 1], [0, -2], [-2, 1]])
+    R = sp.Matrix([[sp.Rational(3, 5), -sp.Rational(4, 5)], [sp.Rational(4, 5), sp.Rational(3, 5)]])
+    change = sp.simplify(sp.expand_trig(COV_TERM_ROTATED.subs({_A: 4, _D: 3,
+                                                               PHI: sp.atan2(4, 3)})))
+    G = symmetric_relation("g", 3)
+    beta, cov_coeff = sp.Symbol("beta", positive=True), sp.Symbol("cov_coeff", positive=True)
+    eps = {sp.Symbol("epsilon", positive=True): sp.Rational(1, 10**4)}
+
+    def official(M: sp.Matrix) -> sp.Expr:
+        return convention_loss_symbolic(M, M, sp.Rational(1, 2)).subs(eps)
+
+    return [
+        Derivation(f"pooled VICReg: L(Z R) - L(Z) = beta (4 - 3)^2 sin^2(2 phi)/2 = {change} "
+                   "beta > 0 at Cov(Z) = diag(4, 3), cos phi = 3/5 (every G on 3 nodes)",
+                   _pooled_vicreg_symbolic(Z * R, G) - _pooled_vicreg_symbolic(Z, G)
+                   - beta * change),
+        Derivation(f"official VICReg (z_a = z_b = Z): L(Z R) - L(Z) = 2 cov_coeff {change} / K "
+                   "> 0 (K = 2)", official(Z * R) - official(Z) - cov_coeff * change),
+    ]
 
 
 def bt_rotation_at_optimum() -> Derivation:

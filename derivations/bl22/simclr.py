@@ -22,6 +22,15 @@ What is derived here, one group per claim module:
   N'/(N'-1), which tends to 0 as tau -> 0; the simplex is a stationary point of the loss for
   every tau; its Gram matrix is (N'/(N'-1)) H (G + I) H, the classical MDS / kernel PCA of the
   component kernel G + I, of rank N' - 1.
+* Global optimality of that simplex (BL22-C4c, C5b-simclr; :func:`simplex_global_bound`), the
+  argument of GA23-P1-simplex carried to V views: anchor i has p = V - 1 positives and
+  n = V (N'-1) negatives; Jensen on exp within each group gives row i >= p phi(x_i),
+  phi(x) = log(p + n e^{x/tau}), x_i = (mean negative cosine) - (mean positive cosine); phi is
+  convex increasing, so L >= N p phi(mean x); the cosines of N unit vectors sum, over ordered
+  pairs, to ||sum u||^2 - N, and positive cosines are <= 1, so mean x >= -N'/(N'-1). Hence
+  L >= N (V-1) log(V - 1 + V (N'-1) e^{-N'/((N'-1) tau)}) = the collapsed simplex's loss, with
+  equality iff every positive cosine is 1 and every negative cosine is -1/(N'-1): every
+  minimiser's normalised Gram is the simplex Gram (it exists iff K >= N' - 1).
 * K = 1 (BL22-C4b-1D): the tau -> 0 limit of a row's gap when the normalised embedding is a sign
   pattern, and the resulting positive limit for more than two components.
 * Other candidates (BL22-C4c-unequal, C4c-isomap): for a class graph the kernel-PCA candidate's
@@ -83,7 +92,8 @@ __all__ = [
     "ring_relation_symbolic",
     "ring_circle_stationary",
     "ring_isomap_circle",
-    "simplex_stationary_general",
+    "SIMPLEX_MINIMUM",
+    "simplex_global_bound",
     "class_relation_symbolic",
     "centred_indicator_rows",
     "kernel_pca_candidate_stationary",
@@ -549,27 +559,65 @@ def kernel_pca_candidate_stationary(sizes: tuple[int, ...]) -> Derivation:
     )
 
 
-def simplex_stationary_general() -> Derivation:
-    """Every N', V: at a collapsed simplex the gradient through the normalisation vanishes.
+SIMPLEX_MINIMUM = N_ORIG * N_VIEWS * (N_VIEWS - 1) * sp.log(
+    N_VIEWS - 1 + N_VIEWS * (N_ORIG - 1) * sp.exp(-SIMPLEX_SEPARATION / TAU))
+"""min_Z L_simCLR on the views graph (N' samples, V views, K >= N' - 1, every tau): the loss of
+the collapsed regular simplex, a lower bound on every Z (:func:`simplex_global_bound`)."""
 
-    With s_ik = u_i^T u_k / tau, dL/du_i = (1/tau) sum_k (A_ik + A_ki) u_k, A_ik = d_i q_ik - G_ik.
-    By the simplex's symmetry A_ik + A_ki takes one value a on i's V - 1 positives and one value
-    b on the V (N'-1) views of other samples, so with sum_c u_c = 0 the Euclidean gradient is
-    g_i = (a (V-1) - b V) u_c / tau, parallel to the row. The gradient with respect to z_i is
-    (I - u_i u_i^T) g_i / ||z_i||, and (I - u u^T) u = (1 - u^T u) u vanishes on the sphere.
+
+def simplex_global_bound() -> list[Derivation]:
+    """L_simCLR >= SIMPLEX_MINIMUM on the views graph, for every N' >= 2, V >= 2, tau > 0, with
+    equality only at the collapsed regular simplex (module docstring; symbols N', V, tau).
+
+    Cosines c are in units of 1/tau: s = c / tau. Row i of the loss is
+    p lse_i - sum_{j in P(i)} s_ij with lse_i >= log(p e^{pbar} + n e^{nbar}) (Jensen on exp
+    within positives and within negatives; equality iff each group's cosines are equal).
+
+    Returns
+    -------
+    list of Derivation
+        (1) p log(p e^{pbar} + n e^{nbar}) - p pbar = p phi(nbar - pbar) (on the logs'
+        arguments); (2) phi'' > 0 (explicit formula) and phi' > 0; (3) the mean of x_i at
+        S_pos = N p (every positive cosine 1) and sum u = 0 is -N'/(N'-1), and
+        d(mean x)/dS_pos < 0; (4) N p phi at that value is SIMPLEX_MINIMUM, and so is the loss
+        of the collapsed simplex (positive cosines 1, negative -1/(N'-1)), row by row. The
+        identity sum_{i != k} u_i^T u_k = ||sum u||^2 - N for unit u is
+        :func:`derivations.bl22.rank.simplex_centring`.
     """
-    a, b, v = sp.symbols("a b V", real=True)
-    u = sp.Matrix(sp.symbols("u0:3", real=True))
-    others = -u  # the other vertices of a simplex sum to minus this one
-    g = (a * (v - 1) * u + b * v * others) / TAU
-    tangential = (sp.eye(3) - u * u.T) * g
-    on_sphere = (a * (v - 1) - b * v) / TAU * (1 - (u.T * u)[0]) * u
-    return Derivation(
-        "(I - u u^T) g_i = (a (V-1) - b V)/tau (1 - u^T u) u: zero for unit u",
-        tangential - on_sphere,
-        assumptions=["u^T u = 1", "sum of the simplex vertices = 0",
-                     "dL/ds_ik constant on positives and across components (symmetry)"],
-    )
+    p, n = N_VIEWS - 1, N_VIEWS * (N_ORIG - 1)
+    big_n = N_VIEWS * N_ORIG
+    pbar, nbar, x, total = sp.symbols("pbar nbar x S_pos", real=True)
+    phi = sp.log(p + n * sp.exp(x / TAU))
+    # mean over anchors of x_i, with sum_neg = ||sum u||^2 - N - S_pos at sum u = 0.
+    mean_x = (-big_n - total) / (big_n * n) - total / (big_n * p)
+    extreme = -SIMPLEX_SEPARATION
+    # Row i at the simplex: p lse_i - p / tau, lse_i = log(p e^{1/tau} + n e^{-1/((N'-1) tau)}).
+    simplex_sum = p * sp.exp(1 / TAU) + n * sp.exp(-1 / ((N_ORIG - 1) * TAU))
+    assumptions = ["views graph: p = V - 1 positives, n = V (N'-1) negatives per anchor",
+                   "rows normalised (cosine similarity), N' >= 2, V >= 2"]
+    return [
+        # log A - a = log(A e^{-a}): each log identity below is checked on its argument.
+        Derivation("row i >= p log(p e^{pbar} + n e^{nbar}) - p pbar = p phi(nbar - pbar)",
+                   (p * sp.exp(pbar / TAU) + n * sp.exp(nbar / TAU)) * sp.exp(-pbar / TAU)
+                   - sp.exp(phi.subs(x, nbar - pbar)), assumptions),
+        Derivation("phi'' = p n e^{x/tau} / (tau^2 (p + n e^{x/tau})^2) > 0 (convex)",
+                   sp.diff(phi, x, 2)
+                   - p * n * sp.exp(x / TAU) / (TAU**2 * (p + n * sp.exp(x / TAU)) ** 2),
+                   assumptions),
+        Derivation("phi' = n e^{x/tau} / (tau (p + n e^{x/tau})) > 0 (increasing)",
+                   sp.diff(phi, x) - n * sp.exp(x / TAU) / (TAU * (p + n * sp.exp(x / TAU))),
+                   assumptions),
+        Derivation("mean of x_i at S_pos = N p (positive cosines 1), sum u = 0: -N'/(N'-1)",
+                   mean_x.subs(total, big_n * p) - extreme, assumptions),
+        Derivation("d(mean of x_i)/dS_pos = -(1/n + 1/p)/N < 0",
+                   sp.diff(mean_x, total) + (1 / n + 1 / p) / big_n, assumptions),
+        Derivation("N p phi(-N'/(N'-1)) = SIMPLEX_MINIMUM",
+                   big_n * p * phi.subs(x, extreme) - SIMPLEX_MINIMUM, assumptions,
+                   closed_form=SIMPLEX_MINIMUM, closed_form_symbols=(N_ORIG, N_VIEWS, TAU)),
+        Derivation("the collapsed simplex's rows: p lse_i - p/tau = p phi(-N'/(N'-1)), so its "
+                   "loss is SIMPLEX_MINIMUM",
+                   simplex_sum * sp.exp(-1 / TAU) - sp.exp(phi.subs(x, extreme)), assumptions),
+    ]
 
 
 # -------------------------------------------------------------------------------------------

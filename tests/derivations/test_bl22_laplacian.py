@@ -78,3 +78,34 @@ def test_rearrangement_certificate_needs_equal_sums():
     rhs = sum((lam[k + 1] - lam[k]) * (sum(p[: k + 1]) - sum((*q, q_last)[: k + 1]))
               for k in range(2))
     assert sp.expand(lhs - rhs) != 0
+
+
+@pytest.mark.parametrize("scale", [sp.Rational(1, 2), sp.Integer(1)])
+def test_codebase_optima_are_view_invariant(scale):
+    assert lp.view_invariant_optimum(2, 2, scale).check().status == "zero"
+
+
+def test_pooled_statistics_break_the_midpoint_identity():
+    # The paper's pooled VICReg takes variance and covariance over both branches at once: the
+    # midpoint identity, and with it the view-invariance argument, fails (witness point).
+    from derivations.base import check_residual, symbolic_matrix
+
+    za, zb = symbolic_matrix("a", 2, 1, real=True), symbolic_matrix("b", 2, 1, real=True)
+    sim = sp.Symbol("sim_coeff", positive=True)
+    mse = sum((za[i, 0] - zb[i, 0]) ** 2 for i in range(2)) / 2
+
+    def pooled(x, y):
+        cov = sp.Symbol("cov_coeff", positive=True)
+        stacked = x.col_join(y)
+        centred = stacked - sp.ones(4, 1) * sum(stacked) / 4
+        return sim * sum((x[i, 0] - y[i, 0]) ** 2 for i in range(2)) / 2 + cov * (
+            (centred.T * centred)[0] / 3 - 1) ** 2
+
+    residual = pooled(za, zb) - (pooled(za, za) + pooled(zb, zb)) / 2 - sim * mse
+    assert check_residual(residual).status == "nonzero"
+
+
+def test_a_centred_branch_loses_one_rank():
+    assert lp.centred_branch_rank(3, 2).holds
+    z = sp.Matrix([[1, 2], [3, 5], [4, 1]])
+    assert (z - sp.ones(3, 1) * (sp.ones(1, 3) * z) / 3).rank() == 2

@@ -68,3 +68,31 @@ def test_bt_rotated_offdiagonal_vanishes_only_for_equal_norms():
 
 def test_row_scale_invariance_holds():
     assert sym.row_scale_invariance().holds
+
+
+def test_views_relation_is_invertible_for_every_size():
+    assert all(d.check().status == "zero" for d in sym.views_relation_inverse_general())
+
+
+def test_a_wrong_inverse_is_refuted():
+    # G (G - (V-3) I) = (V-1) I is false: the remainder modulo J^2 = V J is nonzero.
+    from derivations.base import check_residual
+
+    v, j = sp.Symbol("V", integer=True, positive=True), sp.Symbol("J")
+    wrong = sp.rem(sp.expand((j - 1) * (j - 1 - (v - 3)) - (v - 1)), j**2 - v * j, j)
+    assert check_residual(wrong).status == "nonzero"
+
+
+def test_vicreg_rotation_counterexample_changes_the_loss():
+    assert all(d.check().status == "zero" for d in sym.vicreg_rotation_counterexample())
+
+
+def test_claiming_vicreg_rotation_invariance_is_refuted():
+    # The same Z and R, residual L(Z R) - L(Z) (the invariance the claim asserts): a witness.
+    from derivations.base import check_residual, symmetric_relation
+
+    Z = sp.Matrix([[2, 1], [0, -2], [-2, 1]])
+    R = sp.Matrix([[3, -4], [4, 3]]) / 5
+    G = symmetric_relation("g", 3)
+    residual = sym._pooled_vicreg_symbolic(Z * R, G) - sym._pooled_vicreg_symbolic(Z, G)
+    assert check_residual(residual).status == "nonzero"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 import torch
 
-from derivations.base import lambdify_torch
+from derivations.base import check_residual, lambdify_torch
 from derivations.bl22 import simclr as sym
 
 
@@ -79,8 +79,35 @@ def test_views_kernel_and_mds_identities():
     assert all(d.holds for d in sym.simplex_gram_spectrum(2, 2))
 
 
-def test_simplex_stationary_general():
-    assert sym.simplex_stationary_general().holds
+def test_simplex_global_bound_holds_for_every_size():
+    assert all(d.check().status == "zero" for d in sym.simplex_global_bound())
+
+
+def test_simplex_minimum_is_the_gibbs_bound_plus_the_simplex_gap():
+    # B = N (V-1) log(V-1), the views graph's Gibbs bound, plus GAP_BOUND at the simplex.
+    n, v = sym.N_ORIG, sym.N_VIEWS
+    bound = n * v * (v - 1) * sp.log(v - 1)
+    gap = sym.GAP_BOUND.subs(sym.SEPARATION, sym.SIMPLEX_SEPARATION)
+    point = {n: 3, v: 2, sym.TAU: sp.Rational(1, 2)}
+    assert sp.N((bound + gap - sym.SIMPLEX_MINIMUM).subs(point), 30) == 0
+
+
+def test_simplex_minimum_is_the_loss_formula_at_the_collapsed_triangle():
+    # N' = 3, V = 2: every view of a sample at one vertex of a triangle (cosines 1 and -1/2).
+    G = sym.views_relation_symbolic(3, 2)
+    cos = sp.Matrix(6, 6, lambda i, j: 1 if i % 3 == j % 3 else sp.Rational(-1, 2))
+    tau = sp.Rational(1, 3)
+    loss = sym.simclr_loss_symbolic(G, cos / tau)
+    value = sym.SIMPLEX_MINIMUM.subs({sym.N_ORIG: 3, sym.N_VIEWS: 2, sym.TAU: tau})
+    assert abs(sp.N(loss - value, 40)) < 1e-35
+
+
+def test_a_wrong_simplex_cosine_is_refuted():
+    # Claiming the bound at mean cosine gap -1 (orthogonal components) instead of -N'/(N'-1).
+    n, v = sym.N_ORIG, sym.N_VIEWS
+    p, m = v - 1, v * (n - 1)
+    wrong = n * v * p * sp.log(p + m * sp.exp(-1 / sym.TAU)) - sym.SIMPLEX_MINIMUM
+    assert check_residual(wrong).status == "nonzero"
 
 
 def test_ring_isomap_circle_small():

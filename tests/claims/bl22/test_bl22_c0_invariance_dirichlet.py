@@ -79,7 +79,7 @@ def _general() -> Derivation:
                                    "index ranges may swap dummy names"])
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     return [_general()] + [_explicit(n, k) for n in (2, 3, 4) for k in (1, 2)]
 

@@ -21,9 +21,10 @@ from derivations.bl22.laplacian import (
     eigenmaps_multiplier,
     two_cliques_counterexample,
 )
+from tests.claims import graphs
 from tests.claims.bl22.protocols.laplacian import (
+    DECOUPLED_REGIME,
     draw_problems,
-    irregular_relation,
     measure_both_problems,
     nontrivial_spectrum,
 )
@@ -53,11 +54,14 @@ claim = Claim(
         "Formalisation: as BL22-C1b (pooled VICReg, free Z, certified fits, r = numerical rank), "
         "compared with Laplacian Eigenmaps proper: the generalized eigenvectors Y of (L, D), "
         "D-orthogonal to 1, through their centred span H Y (VICReg's mean is free). Trials: a "
-        "fixed grid of graphs (class graphs of distinct class sizes, kNN graphs; K = "
-        "(#components - 1) + offset with offset in [1, 3], beyond the component indicators; "
-        "weights decorrelated (1, 25, 1) or balanced (2, 5, 1); the point's seed draws the kNN "
-        "points and the fit's starts), the smallest counterexample first; quick: the first two "
-        "points. FAILS: the optimum is the bottom of L (BL22-C1b), not of (L, D). Smallest "
+        "fixed grid of 9 relations (tests/claims/graphs.py specs: labels of distinct class "
+        "sizes, kNN, SBM, random connected, path; N 5..40; K = (#components - 1) + offset with "
+        "offset in [1, 4], beyond the component indicators; weights decorrelated (1, 25, 1) or "
+        "balanced (2, 5, 1) on the three small graphs of the earlier audit, else the decoupled "
+        "regime relative to G's spectrum (BL22-C1a); the point's seed seeds the fit's starts), "
+        "the smallest counterexample first; quick: the first two points; extras n, "
+        "min_tangent_eig (second-order certificate). FAILS: the optimum is the bottom of L "
+        "(BL22-C1b), not of (L, D). Smallest "
         "counterexample (exact, symbolic check): the class graph of two classes of sizes 2 and "
         "3 (N = 5), K = 2. spec(L) = {0, 0, 2, 3, 3}, spec(L, D) = {0, 0, 3/2, 3/2, 2}: a clique "
         "of size m has L-eigenvalue m but (L, D)-eigenvalue m/(m-1), so L selects the SMALL "
@@ -75,7 +79,7 @@ claim = Claim(
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     return ([eigenmaps_multiplier(3), eigenmaps_multiplier(4)] + clique_eigenpairs(3)
             + clique_eigenpairs(4) + clique_order() + two_cliques_counterexample())
@@ -96,39 +100,33 @@ def _clique_formula_error(G: torch.Tensor, sizes: list[int]) -> float:
     return worst
 
 
-_GRAPHS = {
-    "classes-2-3": ("classes", (2, 3)),  # the smallest counterexample, N = 5
-    "knn-10-3": ("knn", (10, 3)),  # (points, neighbours)
-    "classes-2-3-5": ("classes", (2, 3, 5)),
-    "knn-12-2": ("knn", (12, 2)),
-    "classes-3-6": ("classes", (3, 6)),
-    "knn-14-4": ("knn", (14, 4)),
-}
-"""graph name -> (kind, class sizes or (n, k) of the kNN graph)."""
-
-# The smallest counterexample first (its K = 2); quick (CI): it and one kNN graph.
+# The smallest counterexample first (its K = 2); quick (CI): it and one kNN graph. Then one
+# graph of each other irregular family (graphs.py specs), N up to 40.
 _POINTS = points(
-    {"graph": "classes-2-3", "offset": 1, "weights": "decorrelated", "seed": 0},
-    {"graph": "knn-10-3", "offset": 2, "weights": "decorrelated", "seed": 1},
-    {"graph": "classes-2-3-5", "offset": 2, "weights": "balanced", "seed": 2},
-    {"graph": "knn-12-2", "offset": 3, "weights": "decorrelated", "seed": 3},
-    {"graph": "classes-3-6", "offset": 3, "weights": "decorrelated", "seed": 4},
-    {"graph": "knn-14-4", "offset": 1, "weights": "balanced", "seed": 5},
+    {"spec": "labels(sizes=2-3)", "offset": 1, "weights": "decorrelated", "seed": 0},
+    {"spec": "knn(n=10,k=3,seed=1)", "offset": 2, "weights": "decorrelated", "seed": 1},
+    {"spec": "labels(sizes=2-3-5)", "offset": 2, "weights": "balanced", "seed": 2},
+    {"spec": "knn(n=24,k=2,seed=3)", "offset": 3, "weights": DECOUPLED_REGIME, "seed": 3},
+    {"spec": "sbm(sizes=5-9,p=0.4,seed=4)", "offset": 2, "weights": DECOUPLED_REGIME,
+     "seed": 4},
+    {"spec": "random(n=20,p=0.2,seed=5)", "offset": 2, "weights": DECOUPLED_REGIME, "seed": 5},
+    {"spec": "path(n=16)", "offset": 3, "weights": DECOUPLED_REGIME, "seed": 6},
+    {"spec": "labels(sizes=6-9-14)", "offset": 3, "weights": DECOUPLED_REGIME, "seed": 7},
+    {"spec": "sbm(sizes=12-13-15,p=0.2,seed=8)", "offset": 4, "weights": DECOUPLED_REGIME,
+     "seed": 8},
 )
 _QUICK = points(*_POINTS.points[:2])
 
 
 @claim.numeric(grid=_QUICK if profile() == "quick" else _POINTS)
-def _(graph: str, offset: int, weights: str, seed: int):
-    kind, shape = _GRAPHS[graph]
-    if kind == "classes":
-        G = irregular_relation(kind, shape, 0, 0, seed)
-    else:
-        G = irregular_relation(kind, (), shape[0], shape[1], seed)
+def _(spec: str, offset: int, weights: str, seed: int):
+    graph = graphs.build(spec)
+    G = graph.relation
     trial = measure_both_problems(G, offset, weights, seed, device=device())
     extra = trial.extra("eigenmaps")
-    if kind == "classes":
-        extra["clique_formula_error"] = _clique_formula_error(G, list(shape))
+    if graph.family == "labels":
+        sizes = [int(m) for m in spec.split("=", 1)[1].rstrip(")").split("-")]
+        extra["clique_formula_error"] = _clique_formula_error(graph.G, sizes)
     return Measurement(error=trial.comparisons["eigenmaps"].angle, extra=extra,
                        figure_data=trial.figure_data())
 

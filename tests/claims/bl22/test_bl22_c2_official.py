@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from derivations.bl22.vicreg_closed_form import convention_derivation
 from tests.claims.bl22.protocols import vicreg_closed_form as vs
 from tests.claims.bl22.protocols.settings import GRAD_TOL, RANK_RTOL
-from verify import Claim, Measurement
+from verify import Claim, Measurement, device, profile
 
 CONVENTION = "official"
 
@@ -40,8 +40,9 @@ claim = Claim(
     settings={"rank_rtol": RANK_RTOL, "grad_tol": GRAD_TOL},
     tags=("trains", "convention"),
     notes="Formalisation: vicreg_loss_convention(z_a, z_b, convention='official') on the two "
-          "views of a V = 2 views graph (branches_from_views), free Z of N' = 4 originals "
-          "(N = 8 rows), K in {2, 5, 7} (K = 7 = N - 1 is the paper's full rank), weights "
+          "views of a V = 2 views graph (branches_from_views), free Z of N' in [3, 32] "
+          "originals (N = 2N' rows, up to 64; quick: N' <= 8), K in [1, 8] (both sides of the "
+          "cap N'-1; K = N - 1 is the paper's full rank for N' <= 4), 20 trials, weights "
           "sim in [1, 50], std in [5, 50], cov a fraction of the largest value keeping the "
           "per-branch variance on its kink (4 cov (1-eps)(K/(N'-1) - 1) <= std/2; "
           "convention_derivation). lightly's VICRegLoss is the same loss as the official one "
@@ -58,24 +59,36 @@ claim = Claim(
           "Consequence for the paper's conclusion: under the codebases' loss the closed form "
           "of BL22-C2 does not carry over for K > N'-1 (no lambda = V columns: the optimum is "
           "view-invariant), and VICReg's rank is capped at N'-1 = #components - 1 like "
-          "SimCLR/BarlowTwins; 'full rank by hyper-parameters' does not survive beyond N'-1.",
+          "SimCLR/BarlowTwins; 'full rank by hyper-parameters' does not survive beyond N'-1. "
+          "Relations: the two-branch code takes exactly two views per sample, so only the views "
+          "family with V = 2 fits this loss (the other families of tests/claims/graphs.py have no "
+          "branch split); N' is drawn instead. Extras n, rank, min_tangent_eig (the fit's "
+          "second-order certificate).",
     finding="Under the official (= lightly) two-branch VICReg the optimum is view-invariant with "
             "rank at most N'-1 for every weight choice: no full rank beyond N'-1.",
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="lemma",
+                why="derives the per-branch loss and kink condition with the trace spread evenly "
+                 "over N'-1 eigenvalues; that no variance leaves its kink is first-order only, "
+                 "and the optimum is measured")
 def _():
     return convention_derivation(sp.Rational(1, 2))
 
 
-@claim.numeric(trials={"quick": 1, "full": 3},
-               k=st.sampled_from([5, 7, 2]),
+# N' (samples, two views each: N = 2 N' rows) up to 32, so N up to 64 in the full profile.
+_N_ORIG_MAX = 8 if profile() == "quick" else 32
+
+
+@claim.numeric(trials={"quick": 1, "full": 20},
+               n_orig=st.integers(3, _N_ORIG_MAX),
+               k=st.integers(1, 8),
                sim=st.floats(1.0, 50.0),
                std=st.floats(5.0, 50.0),
                cov_fraction=st.floats(0.05, 0.8),
                seed=st.integers(0, 2**16))
-def _(k: int, sim: float, std: float, cov_fraction: float, seed: int):
-    errors = vs.convention_errors(CONVENTION, n_orig=4, k=k, sim=sim, std=std,
-                                  cov_fraction=cov_fraction, seed=seed)
-    return Measurement(error=errors.worst, extra=errors.extra())
+def _(n_orig: int, k: int, sim: float, std: float, cov_fraction: float, seed: int):
+    errors = vs.convention_errors(CONVENTION, n_orig=n_orig, k=k, sim=sim, std=std,
+                                  cov_fraction=cov_fraction, seed=seed, device=device())
+    return Measurement(error=errors.worst, extra={**errors.extra(), "n": 2 * n_orig})

@@ -52,7 +52,9 @@ claim = Claim(
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="lemma",
+                why="proves X^T D X = dbar X^T H X + dbar N xbar xbar^T + X^T (D - dbar I) X (the "
+                 "pencils differ by the degree spread); that the spans then differ is measured")
 def _():
     return [sym.lpp_pencil_decomposition(), *sym.pencil_kkt()]
 
@@ -83,5 +85,6 @@ def _(seed: int, kind: str, n: int, dim: int, k: int):
         extra={"angle": angle,
                "angle_vicreg_pencil": largest_principal_angle(X @ fit.w, X @ pencil.vectors),
                "degree_ratio": float(d.max() / d.min()),
-               "eigengap": relative_eigengap(full.values, k)},
+               "eigengap": relative_eigengap(full.values, k),
+               "min_tangent_eig": fit.min_tangent_eig},
     )

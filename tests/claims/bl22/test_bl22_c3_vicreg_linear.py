@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 
 from derivations.bl22 import linear as sym
 from derivations.bl22 import vicreg_closed_form as c2
+from tests.claims import graphs
 from tests.claims.bl22.protocols import linear
 from tests.claims.bl22.protocols.settings import GRAD_TOL
 from torch_impl.metrics import largest_principal_angle, relative_eigengap, relative_error
-from verify import Claim, Measurement, device
+from verify import Claim, Measurement, device, profile
 
 claim = Claim(
     id="BL22-C3",
@@ -43,20 +44,32 @@ claim = Claim(
         "(N-1) rho t^2 (derivation vicreg_column_reduction), so t_k = C2's COLUMN_STD(rho_k) "
         "(imported, not retyped) and the KKT points of the hard-constraint form are A w = mu B w "
         "(pencil_kkt). Regime audited (the closed form's, found in development): at most one "
-        "column on the hinge kink (alpha = f 4 gamma rho_2 (N-1)/N, f in {0.2, 0.5, 0.9}, so t_k = "
-        "f rho_2 / rho_k < 1 for k >= 2) and beta = beta_factor * max(1, max_kj beta*_kj), "
+        "column on the hinge kink (alpha = f 4 gamma rho_2 (N-1)/N, f in {0.2, 0.5, 0.9}, so t_k "
+        "= f rho_2 / rho_k < 1 for k >= 2) and beta = beta_factor * max(1, max_kj beta*_kj), "
         "beta_factor in {2, 10}, beta*_kj = C2's PAIR_BETA_THRESHOLD. Outside it the WEIGHTS are "
         "not the closed form (C2: with two columns on the kink, rho_k != rho_j, the decorrelated "
         "point is a saddle for every finite beta, so the optimum has Cov_kj = O(gamma rho-gap / "
-        "beta)); the span can still agree: development runs at (alpha, beta, gamma) = (25, 25, 1), "
-        "all t = 1, gave angles ~1e-13 with Cov off-diagonals 4e-3 and a loss 0.2% below the "
+        "beta)); the span can still agree: development runs at (alpha, beta, gamma) = (25, 25, "
+        "1), all t = 1, gave angles ~1e-13 with Cov off-diagonals 4e-3 and a loss 0.2% below the "
         "closed form, and (25, 1, 25) (small beta) collapsed Z* to rank 1 of K = 2 in one of two "
-        "runs (not part of the trials: the all-kink fits take ~30 s). Data: two views of N' in [6, "
-        "12] base points, D in [2, 5], per-feature noise so the pencil's eigenvalues are distinct; "
-        "X^T H X invertible (N - 1 >= D). error = max(largest principal angle between span(X W*) "
-        "and span(X V_K), max relative error of the column stds against t_k); extras: relative "
-        "eigengap at the cut, the loss gap to sum_k COLUMN_LOSS(rho_k), alpha, beta, C2's "
-        "threshold, certificate."
+        "runs (not part of the trials: the all-kink fits take ~30 s). Data: 20 trials (full) over "
+        "relations from tests/claims/graphs.py, all eight families (views, labels, knn, random, "
+        "sbm, path, ring, regular), N in the profile's size range (full: 6..64), features "
+        "linear.graph_data (Gaussian points averaged with their neighbours, per-feature noise so "
+        "the pencil's eigenvalues are distinct), D in [2, 5]; X^T H X invertible (N - 1 >= D); "
+        "curvature modulo translations (extra 'min_tangent_eig'). Degenerate cut (symmetric "
+        "graphs, e.g. the complete bipartite K_{3,3}, tie eigenvalues for every X): only "
+        "containment in the tied cluster's span is defined, so the angle is taken to "
+        "linear.cut_span (V_K plus the eigenvectors tied with the K-th to GAP_RTOL; extra "
+        "'degenerate_cut' = how many). Starts: the closed form (perturbed 1e-3) and one random "
+        "draw, the lower certified optimum kept: the implementation's variance floor (hinge flat "
+        "below C_kk = 1e-6) makes the collapsed W = 0 a strict local minimum, which random starts "
+        "alone fell into at small alpha (development: views N' = 3, D = 2, alpha = 0.016, loss "
+        "11% above the closed form); a closed form that is not the global minimum still loses to "
+        "a lower restart. error = max(largest principal angle between span(X W*) and span(X V_K), "
+        "max relative error of the column stds against t_k); extras: relative eigengap at the "
+        "cut, the loss gap to sum_k COLUMN_LOSS(rho_k), alpha, beta, C2's threshold, certificate, "
+        "'n', 'components'."
     ),
     finding="Linear VICReg has a closed form: the bottom generalized eigenvectors of (X^T L X, "
             "X^T H X) with BL22-C2's column scales, in the closed form's regime.",
@@ -65,45 +78,54 @@ claim = Claim(
 _column_loss = c2.column_loss_torch()
 
 
-@claim.symbolic
+@claim.symbolic(scope="lemma",
+                why="proves KKT points of the hard-constraint form solve A w = mu B w and each "
+                 "column reduces to BL22-C2's per-column problem; global optimality (as in "
+                 "BL22-C2) is measured")
 def _():
     return [*sym.pencil_kkt(), *sym.vicreg_column_reduction(),
             c2.column_std_derivation()[0], c2.pair_threshold_derivation()]
 
 
 @claim.numeric(
-    trials={"quick": 2, "full": 6},
+    trials={"quick": 2, "full": 26},
     seed=st.integers(0, 2**16),
-    n_orig=st.integers(6, 12),
+    spec=graphs.relations(n=graphs.size_range(profile())),
     dim=st.integers(2, 5),
     k=st.integers(1, 4),
     fraction=st.sampled_from([0.2, 0.5, 0.9]),
     gamma=st.sampled_from([1.0, 10.0]),
     beta_factor=st.sampled_from([2.0, 10.0]),
 )
-def _(seed: int, n_orig: int, dim: int, k: int, fraction: float, gamma: float,
+def _(seed: int, spec: str, dim: int, k: int, fraction: float, gamma: float,
       beta_factor: float):
     k = min(k, dim - 1)
-    X, G = linear.views_data(seed, n_orig, dim, device=device())
+    graph = graphs.build(spec)
+    G = graph.G.to(device())
+    X = linear.graph_data(seed, G, dim, device=G.device)
     n = X.shape[0]
     spectrum = linear.vicreg_pencil(X, G)
     pencil = linear.vicreg_pencil(X, G, k)
     regime = linear.vicreg_regime(pencil.values, n, fraction=fraction, gamma=gamma,
                                   beta_factor=beta_factor)
     fit = linear.fit_vicreg(X, G, k, alpha=regime.alpha, beta=regime.beta, gamma=gamma,
-                            seed=seed, grad_tol=claim.settings["grad_tol"])
-    angle = largest_principal_angle(X @ fit.w, X @ pencil.vectors)
+                            seed=seed, grad_tol=claim.settings["grad_tol"],
+                            inits=[linear.vicreg_map(pencil.vectors, regime, n)])
+    cut = linear.cut_span(spectrum, k)  # V_K, or the cluster straddling a degenerate cut
+    angle = largest_principal_angle(X @ fit.w, X @ cut)
     cov_kk = torch.cov(fit.z.T).reshape(k, k)
     stds = torch.linalg.eigvalsh(cov_kk).flip(0).clamp_min(0).sqrt()
     std_error = float(((stds - regime.stds) / regime.stds).abs().max())
     closed_loss = float(_column_loss(pencil.values, regime.alpha, gamma, n).sum())
     return Measurement(
         error=max(angle, std_error),
-        extra={"angle": angle, "std_error": std_error,
+        extra={"angle": angle, "std_error": std_error, "degenerate_cut": cut.shape[1] - k,
                "eigengap": relative_eigengap(spectrum.values, k),
                "loss_gap": relative_error(torch.tensor(fit.loss), torch.tensor(closed_loss)),
                "alpha": regime.alpha, "beta": regime.beta,
-               "beta_threshold": regime.beta_threshold, "certificate": fit.grad_norm},
+               "beta_threshold": regime.beta_threshold, "certificate": fit.grad_norm,
+               "min_tangent_eig": fit.min_tangent_eig, "n": n,
+               "components": graph.n_components},
         figure_data=(stds.tolist(), regime.stds.tolist()),
     )
 

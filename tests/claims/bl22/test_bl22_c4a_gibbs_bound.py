@@ -18,10 +18,13 @@ import torch
 from hypothesis import strategies as st
 
 from derivations.bl22 import simclr as sym
+from tests.claims import graphs
 from tests.claims.bl22.protocols import simclr
 from tests.claims.bl22.protocols.settings import GRAD_TOL
+from tests.claims.runtime import generator
 from torch_impl.losses import simclr_loss
-from verify import Claim, Measurement, device
+from torch_impl.relations import degree
+from verify import Claim, Measurement, device, profile
 
 claim = Claim(
     id="BL22-C4a",
@@ -34,7 +37,8 @@ claim = Claim(
                   "embedding, then minimises the cross-entropy -sum_ij G_ij log Ghat(Z)_ij "
                   "between the matrices G and Ghat(Z) (Sec. 2.3).",
     tolerance=1e-10,
-    measures="max(0, B - L_simCLR(Z)) / max(1, B) over random Z and the trained optimum",
+    measures="max over random Z and the trained optimum of the bound's violation, the "
+             "identity's residual, the Pinsker violation, and |CE(D^-1 G) - B|, relative",
     unit="relative",
     settings={"grad_tol": GRAD_TOL},
     tags=("trains",),
@@ -49,20 +53,30 @@ claim = Claim(
           "explicit rows (1-3 positives, 1-3 non-positives, symbolic similarities) and a path "
           "graph with unequal degrees, the general step -log u = phi(u) - (u - 1), and "
           "phi >= 0 (sympy's global minimum over u > 0 is 0) with its unique zero at u = 1. "
-          "Numeric: error = max(0, B - L) / max(1, B) over three random Z (scales 0.1, 1, 10; "
-          "at the trial's tau and at tau = 0.02) and the trained optimum at tau (fit_free, 2 "
-          "restarts, certificate 1e-8), on views, class (unequal sizes), kNN (irregular "
-          "degrees) and ring graphs (rings at random Z only: SimCLR's landscape on a ring has "
-          "near-flat plateaus where L-BFGS stalls at a certificate of a few 1e-8); the extra "
-          "'certificate_identity' is |L - B - certificate(Z)| / max(1, L), the identity "
-          "evaluated with the paper's Ghat. Nodes of degree 0 would contribute 0 to both "
-          "sides; the trial graphs have none.",
+          "Numeric: both halves are gated. error = the largest of (a) the bound: max(0, B - L) "
+          "/ max(1, B); (b) the identity: |L - B - certificate(Z)| / max(1, L), with the "
+          "paper's Ghat; (c) 'only if', quantitatively: row i's gap is d_i KL(u_i || Ghat_i) "
+          "(u_i uniform on i's positives), so Pinsker with d_i >= 1 gives L - B >= 1/2 sum_i "
+          "||Ghat_i - (D^-1 G)_i||_1^2 (simclr.pinsker_gap), and its violation max(0, "
+          "pinsker_gap - (L - B)) / max(1, B) is gated: equality forces Ghat = D^-1 G; (d) "
+          "'if': |CE(D^-1 G) - B| + certificate(D^-1 G), relative, at the target matrix itself "
+          "(no Z reaches it at finite tau). Points: three random Z (scales 0.1, 1, 10; at the "
+          "trial's tau and at tau = 0.02) and the trained optimum at tau (fit_free, 2 "
+          "restarts, certificate 1e-8, curvature modulo rotations and row scalings: extra "
+          "'min_tangent_eig'), except on rings: SimCLR's landscape on a ring has near-flat "
+          "plateaus (development, ring N = 60, K = 5, tau = 0.5: relative tangent curvature "
+          "2e-8, certificate 2e-10, short of the fit's 100x margin), so rings are audited at "
+          "random Z only. Trials: relations from tests/claims/graphs.py, all eight "
+          "families (views, labels, knn, random, sbm, path, ring, regular), N in the profile's "
+          "size range (full: 6..64), K in 2..8, tau in {0.1, 0.2, 0.5, 1, 3}; extras 'n', "
+          "'components' and each gated term. Nodes of degree 0 would contribute 0 to both "
+          "sides; the families have none.",
     finding="SimCLR's loss is bounded below by the Gibbs bound sum_i d_i log d_i, strictly at "
             "every finite temperature: the row-normalised G is never reached.",
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     rows = [sym.gibbs_row_identity(p, m) for p, m in ((1, 1), (2, 1), (2, 3), (3, 2))]
     return [*rows, sym.gibbs_graph_identity(), sym.gibbs_term_identity(),
@@ -74,33 +88,44 @@ _SHARP_TAU = 0.02
 
 
 @claim.numeric(
-    trials={"quick": 1, "full": 8},
+    trials={"quick": 1, "full": 20},
+    spec=graphs.relations(n=graphs.size_range(profile())),
     seed=st.integers(0, 2**16),
-    kind=st.sampled_from(list(simclr.RELATION_KINDS)),
-    n=st.integers(4, 14),
-    k=st.integers(2, 6),
-    tau=st.sampled_from([0.2, 0.5, 1.0, 3.0]),
+    k=st.integers(2, 8),
+    tau=st.sampled_from([0.2, 0.5, 1.0, 3.0, 0.1]),
 )
-def _(seed: int, kind: str, n: int, k: int, tau: float):
-    rng = torch.Generator().manual_seed(seed)
-    G = simclr.relation(kind, n, rng, device=device())
+def _(spec: str, seed: int, k: int, tau: float):
+    graph = graphs.build(spec)
+    G = graph.G.to(device())
+    rng = generator(seed)
     bound = simclr.gibbs_bound(G)
     scale = max(1.0, abs(bound))
-    points = [(s * torch.randn(G.shape[0], k, generator=rng, dtype=simclr.DTYPE).to(G.device), t)
+    points = [(s * torch.randn(graph.n, k, generator=rng, dtype=simclr.DTYPE).to(G.device), t)
               for s in (0.1, 1.0, 10.0) for t in (tau, _SHARP_TAU)]
-    if kind != "ring":
-        # SimCLR on a ring has near-flat plateaus (Hessian eigenvalues ~ -1e-8) on which L-BFGS
-        # stalls at a certificate of a few 1e-8: rings are audited at random Z only.
+    fit = None
+    if graph.family != "ring":
+        # SimCLR on a ring has near-flat plateaus (relative tangent curvature ~1e-8) on which
+        # the fit stalls short of its certificate's margin: rings are audited at random Z only.
         fit = simclr.fit_simclr(G, k, tau, seed=seed, grad_tol=claim.settings["grad_tol"])
         points.append((fit.z, tau))
-    errors, gaps, identity = [], [], []
+    below, gaps, identity, pinsker = [], [], [], []
     for Z, t in points:
+        q = simclr.ghat(Z, t)
         loss = float(simclr_loss(Z, G, tau=t))
-        errors.append(max(0.0, bound - loss) / scale)
+        below.append(max(0.0, bound - loss) / scale)
         gaps.append((loss - bound) / scale)
-        identity.append(abs(loss - bound - simclr.gibbs_certificate(Z, G, t)) / max(1.0, loss))
-    extra = {"relative_gap_min": min(gaps), "certificate_identity": max(identity),
-             "bound": bound}
-    if kind != "ring":
-        extra["relative_gap_trained"] = gaps[-1]
-    return Measurement(error=max(errors), extra=extra)
+        identity.append(abs(loss - bound - simclr.certificate_of(q, G)) / max(1.0, loss))
+        pinsker.append(max(0.0, simclr.pinsker_gap(q, G) - (loss - bound)) / scale)
+    # The equality half: at q = D^{-1} G the cross-entropy is B with a zero certificate ("if");
+    # everywhere else L - B >= pinsker_gap > 0 ("only if", gated through `pinsker`).
+    target = G / degree(G)[:, None]
+    attained = (abs(simclr.cross_entropy(target, G) - bound)
+                + simclr.certificate_of(target, G)) / scale
+    extra = {"bound_violation": max(below), "certificate_identity": max(identity),
+             "pinsker_violation": max(pinsker), "equality_at_target": attained,
+             "relative_gap_min": min(gaps), "bound": bound, "n": graph.n,
+             "components": graph.n_components}
+    if fit is not None:
+        extra |= {"relative_gap_trained": gaps[-1], "min_tangent_eig": fit.min_tangent_eig}
+    return Measurement(error=max(max(below), max(identity), max(pinsker), attained),
+                       extra=extra)

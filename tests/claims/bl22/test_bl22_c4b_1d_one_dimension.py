@@ -62,7 +62,7 @@ _POINTS = [{"n_orig": 3, "n_views": 2}, {"n_orig": 4, "n_views": 2}, {"n_orig": 
            {"n_orig": 5, "n_views": 2}]
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     return sym.one_d_row_limit()
 

@@ -69,7 +69,9 @@ _POINTS = [{"n": 8, "tau": 0.3}, {"n": 10, "tau": 0.5}, {"n": 12, "tau": 1.0}]
 _K = 4
 
 
-@claim.symbolic
+@claim.symbolic(scope="lemma",
+                why="proves ISOMAP's two-component ring embedding is the circle and that the "
+                 "circle is SimCLR-stationary (K = 2); the K = 4 mismatch is measured")
 def _():
     # Where the reading holds (K = 2): ISOMAP's two components of a ring are the equally spaced
     # circle, and that circle is a stationary point of SimCLR at every tau.
@@ -93,4 +95,5 @@ def _(n: int, tau: float):
         extra[f"loss_excess_r{r}"] = compared.loss_excess
         extra[f"isomap_eigengap_r{r}"] = isomap.eigengap
     extra["rank"] = numerical_rank(fit.z, rtol=RANK_RTOL)
+    extra["min_tangent_eig"] = fit.min_tangent_eig
     return Measurement(error=min(errors), extra=extra)

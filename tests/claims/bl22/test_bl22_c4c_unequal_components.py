@@ -71,7 +71,7 @@ claim = Claim(
 _gram_entry = lambdify_torch(sym.SIMPLEX_GRAM_ENTRY, [sym.N_ORIG, sym.SAME_COMPONENT])
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     # The candidate's rows are e_c - s/N (exact), and SimCLR's gradient there is not zero: an
     # exact refutation (residual nonzero; sizes (2, 2, 2) give zero, see the derivation tests).
@@ -107,5 +107,6 @@ def _(sizes: str, extra_dims: int, tau: float):
         error=compared.gram_error,
         extra={"candidate_loss_excess": compared.loss_excess,
                "simplex_gram_error": relative_error(gram, simplex),
-               "collapse": float((1 - gram[G > 0]).max())},
+               "collapse": float((1 - gram[G > 0]).max()),
+               "min_tangent_eig": fit.min_tangent_eig},
     )

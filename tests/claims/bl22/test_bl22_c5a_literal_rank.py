@@ -39,26 +39,30 @@ claim = Claim(
           "I_N', zero diagonal) and rank = numerical rank (singular values above 1e-6 s_max) of "
           "the representation the loss sees (SimCLR: normalize(Z*), row scales are free; "
           "BarlowTwins: Z*). Symbolic: (G - (V-1) I)(G + I) = 0 and the explicit inverse G^-1 = "
-          "(G - (V-2) I)/(V-1) (N' in 2..4, V in 2..3), so rank G = N; (G + I)/V is the projector "
-          "onto the N' component indicators, so rank(G + I) = N' (the charitable readings, "
-          "BL22-C5b-*). Numeric: views graphs N'=4, V=2 (N=8) and N'=3, V=3 (N=9), K swept below, "
-          "at and above the component count c = N' (K in c-2..c+1, K >= 2); SimCLR tau = 0.5, "
-          "BarlowTwins (paper's uncentred loss, every ordered edge listed) alpha = 0.1; certified "
-          "free-Z optima (shared with the C5/K1 modules: protocols.rank). error = max over K of "
-          "|rank(Z*) - rank(G)|, tolerance 0. rank(G) = N while rank(Z*) <= K < N, so the literal "
-          "statement is false for every K < N; we believe the intended rank is that of G + I (= "
-          "#components for clique-structured G) or of G's top eigenspace: BL22-C5b-simclr (fails "
-          "by one: SimCLR's optimum is centred), BL22-C5b-simclr-centred and BL22-C5b-bt (hold).",
+          "(G - (V-2) I)/(V-1) (N' in 2..4, V in 2..3, and for every V >= 2 and N' through G = J "
+          "- I with J^2 = V J), so rank G = N > K >= rank(Z*): the literal reading fails for "
+          "every K < N, whatever the optimum; (G + I)/V is the projector onto the N' component "
+          "indicators, so rank(G + I) = N' (the charitable readings, BL22-C5b-*). Numeric: views "
+          "graphs (N', V) = (4, 2), (3, 3), (2, 4), (3, 2) (N 6..9; per trial N, c and the "
+          "smallest tangent Hessian eigenvalue), K swept below, at and above the component count "
+          "c = N' (K in c-2..c+1, K >= 2); SimCLR tau = 0.5, BarlowTwins (paper's uncentred loss, "
+          "every ordered edge listed) alpha = 0.1; certified free-Z optima (shared with the C5/K1 "
+          "modules: protocols.rank). error = max over K of |rank(Z*) - rank(G)|, tolerance 0. "
+          "rank(G) = N while rank(Z*) <= K < N, so the literal statement is false for every K < "
+          "N; we believe the intended rank is that of G + I (= #components for clique-structured "
+          "G) or of G's top eigenspace: BL22-C5b-simclr (fails by one: SimCLR's optimum is "
+          "centred), BL22-C5b-simclr-centred and BL22-C5b-bt (hold).",
     finding="Literally false: the paper's own views graph G has full rank N, which no K-column "
             "embedding can reach.",
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     sizes = ((2, 2), (3, 2), (4, 2), (2, 3), (3, 3))
-    return [d for n, v in sizes for d in sym.views_relation_inverse(n, v)
-            + sym.views_relation_components(n, v)]
+    return sym.views_relation_inverse_general() + [
+        d for n, v in sizes
+        for d in sym.views_relation_inverse(n, v) + sym.views_relation_components(n, v)]
 
 
 @claim.numeric(grid=rank.case_points(rank.cases(profile(), run_seed()),
@@ -68,9 +72,8 @@ def _(graph: str, seed: int, loss: str):
     report_g = rank_report(G.dense(), RANK_RTOL)
     rank_g = report_g.rank
     hyper = rank.TAU if loss == "simclr" else BT_ALPHA
-    reports = {k: rank_report(opt.canonical, RANK_RTOL)
-               for k, opt in rank.sweep(loss, graph, seed, hyper, profile=profile(),
-                                        device=device())}
+    optima = rank.sweep(loss, graph, seed, hyper, profile=profile(), device=device())
+    reports = {k: rank_report(opt.canonical, RANK_RTOL) for k, opt in optima}
     ranks = {k: report.rank for k, report in reports.items()}
     # Each K's comparison flips only if rank(Z*) reaches rank(G) or rank(G) falls to rank(Z*):
     # the nearer crossing decides, G's own rank gap or Z*'s singular value number rank(G)
@@ -81,7 +84,8 @@ def _(graph: str, seed: int, loss: str):
     margin_decades = rank.sweep_decades(decades, [r == rank_g for r in ranks.values()])
     return Measurement(
         error=float(max(abs(r - rank_g) for r in ranks.values())),
-        extra={"rank_G": rank_g, "rank_G_plus_I": G.n_components,
+        extra={"n": G.n, "rank_G": rank_g, "rank_G_plus_I": G.n_components,
+               "min_tangent_eig": min(opt.min_tangent_eig for _, opt in optima),
                "max_rank_Z": max(ranks.values()), "max_K": max(ranks),
                "margin_decades": margin_decades},
         margin=rank.margin_factor(margin_decades),

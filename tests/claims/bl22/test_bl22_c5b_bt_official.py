@@ -50,7 +50,9 @@ claim = Claim(
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="lemma",
+                why="proves facts about G (rank(G + I) = c) and the rank laws at numbers; the "
+                 "BN-standardised optima's rank is measured")
 def _():
     return sym.views_relation_components(4, 2) + sym.rank_laws()
 

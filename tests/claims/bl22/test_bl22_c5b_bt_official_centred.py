@@ -51,7 +51,9 @@ claim = Claim(
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="lemma",
+                why="proves facts about G, the rank laws at numbers and BL22-C6b's excess loss; "
+                 "the two-branch optimum (C not symmetric) and its rank are measured")
 def _():
     return sym.views_relation_components(4, 2) + sym.rank_laws() + bt.excess_loss_derivation()
 

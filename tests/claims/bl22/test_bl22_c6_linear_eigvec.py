@@ -61,7 +61,7 @@ claim = Claim(
 _curvature = lambdify_torch(sym.SADDLE_CURVATURE, (sym.RHO_K, sym.RHO_L))
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     return [*sym.bt_eigenbasis_saddle(), sym.bt_subspace_stationary()]
 
@@ -91,7 +91,7 @@ def _(seed: int, n_orig: int, dim: int, k: int, alpha: float):
         error=gap,
         extra={"loss_gap": gap, "saddle_curvature": curvature,
                "rank_deficit": numerical_rank(X @ fit.w, rtol=1e-8) - k,
-               "certificate": fit.grad_norm},
+               "certificate": fit.grad_norm, "min_tangent_eig": fit.min_tangent_eig},
         figure_data=(curvature, gap, alpha),
     )
 

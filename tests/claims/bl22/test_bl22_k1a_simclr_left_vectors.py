@@ -38,19 +38,21 @@ claim = Claim(
           "eigenspace, eigenvalue V-1) since SimCLR is not centred. The optimal set of L_simCLR "
           "(tau = 0.5) is a cone: normalize(s z) = normalize(z) for s > 0 (symbolic), so Z' = "
           "diag(s) Z*, with s_i = exp(g_i), g ~ N(0, 1) seeded, is an optimum exactly (loss "
-          "change an extra) - the trained optimum seen from another initialisation "
-          "scale, since L-BFGS leaves row norms near their (random) initial values. error = max "
-          "over K of the largest principal angle between range(Z') and span P, tolerance 1e-4 "
-          "rad. The statement is false for the raw optimum of a scale-invariant loss; it holds "
-          "for the row-normalised optimum normalize(Z*) (BL22-K1a-simclr-normalised), which is "
-          "what the loss and the paper's cosine Gram see. Views graphs N'=4 V=2 and N'=3 V=3, K "
-          "in c-2..c+1.",
+          "change an extra) - the trained optimum seen from another initialisation scale, since "
+          "L-BFGS leaves row norms near their (random) initial values. error = max over K of the "
+          "largest principal angle between range(Z') and span P, tolerance 1e-4 rad. The "
+          "statement is false for the raw optimum of a scale-invariant loss; it holds for the "
+          "row-normalised optimum normalize(Z*) (BL22-K1a-simclr-normalised), which is what the "
+          "loss and the paper's cosine Gram see. Views graphs (N', V) = (4, 2), (3, 3), (2, 4), "
+          "(3, 2), K in c-2..c+1.",
     finding="The raw SimCLR optimum is not aligned with G (its row scales are free); the claim "
             "holds only for the row-normalised optimum.",
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="lemma",
+                why="proves normalize(s z) = normalize(z) (the optimal set is a cone) and span "
+                 "P's eigen-facts; that a rescaled optimum leaves span P is measured")
 def _():
     return [sym.row_scale_invariance()] + sym.top_eigenspace(4, 2) + sym.top_eigenspace(3, 3)
 
@@ -61,8 +63,8 @@ def _(graph: str, seed: int):
     basis = rank.component_basis(G, centred=False)
     rng = generator(seed)
     angles, changes, unit = [], [], []
-    for _, opt in rank.sweep("simclr", graph, seed, rank.TAU, profile=profile(),
-                             device=device()):
+    optima = rank.sweep("simclr", graph, seed, rank.TAU, profile=profile(), device=device())
+    for _, opt in optima:
         scales = torch.randn(G.n, 1, generator=rng, dtype=torch.float64).exp()
         rescaled = scales * opt.z
         before = float(rank.loss_value("simclr", G, opt.z, rank.TAU))
@@ -73,4 +75,5 @@ def _(graph: str, seed: int):
     return Measurement(error=max(angles),
                        extra={"angle_rescaled_optimum": max(angles),
                               "angle_normalised_optimum": max(unit),
-                              "loss_change_under_rescaling": max(changes)})
+                              "loss_change_under_rescaling": max(changes), "n": G.n,
+                              "min_tangent_eig": min(o.min_tangent_eig for _, o in optima)})

@@ -16,6 +16,7 @@ import torch
 
 from derivations.bl22 import barlow_twins as bt
 from derivations.bl22 import rank as sym
+from tests.claims.bl22.protocols import barlow_twins as bt_protocol
 from tests.claims.bl22.protocols import rank
 from tests.claims.bl22.protocols.settings import GRAD_TOL
 from tests.claims.runtime import generator
@@ -25,6 +26,16 @@ from verify import seed as run_seed
 
 # The paper snippet's off-diagonal weight.
 BT_ALPHA = 0.1
+
+# Random isotropic points need G to act as a multiple of I on span P and on its complement
+# (views graphs); the optima with D-normalised columns are isotropic on any graph with K <= c
+# (the BL22-C6a optima: clique-structured graphs at every alpha, sbm / kNN at alpha 0.1).
+_POINTS = (rank.case_points(rank.cases(profile(), run_seed()), kind=["random"], alpha=[BT_ALPHA])
+           + rank.case_points(rank.cases(profile(), run_seed(), families=rank.CLIQUE_FAMILIES),
+                              kind=["normalised-optimum"], alpha=bt_protocol.bt_alphas(profile()))
+           + (rank.case_points(rank.cases(profile(), run_seed(), families=("sbm", "knn")),
+                               kind=["normalised-optimum"], alpha=[BT_ALPHA])
+              if profile() == "full" else []))
 
 claim = Claim(
     id="BL22-K1b-bt-isotropic",
@@ -37,23 +48,26 @@ claim = Claim(
     tolerance=1e-10,
     measures="max over K of |L(Z R) - L(Z)| / max(1, |L(Z)|) at isotropic Z, Haar-random R",
     unit="relative",
-    settings={"grad_tol": GRAD_TOL},
+    settings={"grad_tol": GRAD_TOL, "graphs": rank.settings_text(_POINTS)},
     tags=("trains", "sweep"),
     notes="Symbolic: the edge-listing identities (C is a function of Z^T G Z and Z^T D Z) and R^T "
-          "(s I) R = s I (Cayley R). Numeric: BL22's uncentred BarlowTwins, alpha = 0.1, views "
-          "graphs N'=4 V=2 and N'=3 V=3, K in c-2..c (only there is C = I attainable); points: "
-          "'random' = cos(t) Q_P A + sin(t) Q_perp B with A, B random orthonormal columns and t "
-          "random (then Z^T Z = I and Z^T G Z = ((V-1) cos^2 t - sin^2 t) I) and "
-          "'normalised-optimum' = the certified C5 optimum with unit columns (still an optimum: "
-          "the loss ignores column scales); Haar-random R. error = max over K of |L(Z R) - L(Z)| "
-          "/ max(1, |L(Z)|), tolerance 1e-10. For K > c no optimum is of this kind (BL22-C6b: C* "
-          "has rank c < K).",
+          "(s I) R = s I (Cayley R). Numeric: BL22's uncentred BarlowTwins, K in c-2..c (only "
+          "there is C = I attainable); points: 'random' (views graphs (N', V) = (4, 2), (3, 3), "
+          "(2, 4), (3, 2), alpha 0.1) = cos(t) Q_P A + sin(t) Q_perp B with A, B random "
+          "orthonormal columns and t random (then Z^T Z = I and Z^T G Z = ((V-1) cos^2 t - sin^2 "
+          "t) I) and 'normalised-optimum' = the certified C6a optimum with columns of unit "
+          "D-norm, z / sqrt(z^T D z) (still an optimum: the loss ignores column scales; then Z^T "
+          "D Z = Z^T G Z = I), on views and labels graphs (unequal classes) at alpha in {0.005, "
+          "0.1, 1} and on sbm / kNN graphs at alpha 0.1 (c = 2..4, N 5..18; settings.graphs); "
+          "Haar-random R. Extras: N, the isotropy of the test points, the optima's smallest "
+          "tangent Hessian eigenvalue. error = max over K of |L(Z R) - L(Z)| / max(1, |L(Z)|), "
+          "tolerance 1e-10. For K > c no optimum is of this kind (BL22-C6b: C* has rank c < K).",
     finding="BarlowTwins is rotation invariant only at isotropic points, such as equal-norm "
             "zero-loss optima with K <= #components.",
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     return bt.edge_listing_identities() + [sym.isotropic_rotation(2), sym.isotropic_rotation(3)]
 
@@ -74,25 +88,28 @@ def _isotropic(G: Relation, k: int, rng: torch.Generator) -> torch.Tensor:
     return math.cos(t) * inside @ a + math.sin(t) * outside @ b
 
 
-@claim.numeric(grid=rank.case_points(rank.cases(profile(), run_seed()),
-                                     kind=["random", "normalised-optimum"]))
-def _(graph: str, seed: int, kind: str):
+@claim.numeric(grid=_POINTS)
+def _(graph: str, seed: int, kind: str, alpha: float):
     G = rank.relation(graph)
     gram_g = G.dense()
     c = G.n_components
-    changes, isotropy = [], 0.0
+    changes, isotropy, curvature = [], 0.0, math.inf
+    degree = G.dense().sum(dim=1)
     for k in rank.k_grid(c, profile(), above=0):
         rng = generator(1000 * seed + k)
         if kind == "random":
             z = _isotropic(G, k, rng)
         else:
-            z = rank.optimum("bt", graph, k, BT_ALPHA, seed, device=device()).z
-            z = z / torch.linalg.vector_norm(z, dim=0)
-        for gram in (z.T @ z, z.T @ gram_g @ z):
+            opt = rank.optimum("bt", graph, k, alpha, seed, device=device())
+            curvature = min(curvature, opt.min_tangent_eig)
+            z = opt.z / (degree[:, None] * opt.z.square()).sum(dim=0).sqrt()
+        for gram in (z.T @ (degree[:, None] * z), z.T @ gram_g @ z):
             scale = float(gram.diagonal().mean())
             isotropy = max(isotropy, float((gram - scale * torch.eye(k, dtype=gram.dtype))
                                            .abs().max()) / abs(scale))
-        changes.append(rank.rotation_change("bt", G, z, rank.random_orthogonal(k, rng),
-                                            BT_ALPHA))
+        changes.append(rank.rotation_change("bt", G, z, rank.random_orthogonal(k, rng), alpha))
     # How exactly the test points are isotropic: max |M - mean(diag M) I| / mean(diag M).
-    return Measurement(error=max(changes), extra={"gram_isotropy_error": isotropy})
+    extra = {"gram_isotropy_error": isotropy, "n": G.n}
+    if kind != "random":
+        extra["min_tangent_eig"] = curvature
+    return Measurement(error=max(changes), extra=extra)

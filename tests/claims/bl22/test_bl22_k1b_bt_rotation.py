@@ -36,17 +36,17 @@ claim = Claim(
     notes="Formalisation as BL22-K1b-simclr, with R the worst case over all orthogonal R "
           "(Haar-random starts, then L-BFGS over O(K): protocols.rank.worst_rotation_change; "
           "error = max over K of |L(Z R) - L(Z)| / max(1, |L(Z)|), tolerance 1e-10). Why the "
-          "worst case: it depends on Z only through its orbit {Z Q}, and optima reached under "
-          "two CPU kernel settings can differ by such a Q, so one random R gave errors 1.83 and "
-          "1.62 for VICReg at the same optimum. Loss: BL22's uncentred BarlowTwins, every ordered "
-          "edge listed, alpha = 0.1; Z i.i.d. N(0, 1) or the certified C5 optimum; views graphs "
-          "N'=4 V=2 and N'=3 V=3, K in c-2..c+1. Symbolic (the mechanism): at a zero-loss optimum "
-          "with Z^T G Z = Z^T D Z = diag(n_1, n_2), C(Z R)_12 = (n_2 - n_1) sin(phi) cos(phi) / "
-          "sqrt((n_1 c^2 + n_2 s^2)(n_1 s^2 + n_2 c^2)), so the rotated point costs 2 alpha "
-          "C_12^2 > 0. The loss changes at random Z and at the trained optima (extras "
-          "change_optimum_*): the trained column norms are unequal, the loss being invariant to "
-          "each column's scale. Condition under which it holds: Z^T D Z and Z^T G Z both "
-          "multiples of I, e.g. a zero-loss optimum with equal column norms "
+          "worst case: it depends on Z only through its orbit {Z Q}, and optima reached under two "
+          "CPU kernel settings can differ by such a Q, so one random R gave errors 1.83 and 1.62 "
+          "for VICReg at the same optimum. Loss: BL22's uncentred BarlowTwins, every ordered edge "
+          "listed, alpha = 0.1; Z i.i.d. N(0, 1) or the certified C5 optimum; views graphs (N', "
+          "V) = (4, 2), (3, 3), (2, 4), (3, 2), K in c-2..c+1. Symbolic (the mechanism): at a "
+          "zero-loss optimum with Z^T G Z = Z^T D Z = diag(n_1, n_2), C(Z R)_12 = (n_2 - n_1) "
+          "sin(phi) cos(phi) / sqrt((n_1 c^2 + n_2 s^2)(n_1 s^2 + n_2 c^2)), so the rotated point "
+          "costs 2 alpha C_12^2 > 0. The loss changes at random Z and at the trained optima "
+          "(extras change_optimum_*): the trained column norms are unequal, the loss being "
+          "invariant to each column's scale. Condition under which it holds: Z^T D Z and Z^T G Z "
+          "both multiples of I, e.g. a zero-loss optimum with equal column norms "
           "(BL22-K1b-bt-isotropic); for K > c no optimum is isotropic (C* = (lambda K/c) Pi has "
           "rank c < K, BL22-C6b).",
     finding="BarlowTwins' loss changes under Z -> Z R, at its optima too: it does constrain the "
@@ -54,7 +54,7 @@ claim = Claim(
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     return [sym.rotation_orthogonal(2), sym.bt_rotation_at_optimum()]
 

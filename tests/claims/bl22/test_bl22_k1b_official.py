@@ -41,22 +41,25 @@ claim = Claim(
           "best of 32 seeded Haar draws), tolerance 1e-10. Why the worst case: it depends on Z "
           "only through its orbit {Z Q}, and the optima with K >= c are such orbits, not points "
           "(fits under two CPU kernel settings differ by O(1), their Gram matrices by 1e-10): one "
-          "random R gave 6.29 or 9.13 by machine, the worst case agrees to 1e-10. All four "
-          "losses change at random Z and at optima with K >= c (extras per point kind); at K <= c "
-          "- 1 the optima are zero-loss sets (any per-branch variances above the hinge) and can be "
-          "anisotropic too: there the change depends on the point the fit reaches (VICReg: 3e-5 "
-          "to 1.07 across CPU kernels), below the K >= c values that decide the error. "
-          "Symbolic (mechanism): Cov(Z M) = M^T Cov(Z) M (per branch). SimCLR's codebase "
-          "variants (lightly / solo NT-Xent) are rescalings of the same per-anchor cosine "
-          "terms and stay exactly invariant (BL22-K1b-simclr).",
+          "random R gave 6.29 or 9.13 by machine, the worst case agrees to 1e-10. All four losses "
+          "change at random Z and at optima with K >= c (extras per point kind); at K <= c - 1 the "
+          "optima are zero-loss sets (any per-branch variances above the hinge) and can be "
+          "anisotropic too: there the change depends on the point the fit reaches (VICReg: 3e-5 to "
+          "1.07 across CPU kernels), below the K >= c values that decide the error. Symbolic "
+          "(mechanism): Cov(Z M) = M^T Cov(Z) M (per branch); exact refutation for the official "
+          "VICReg: z_a = z_b = Z with Cov(Z) = diag(4, 3) and R with cos phi = 3/5 change the loss "
+          "by 288 cov_coeff / 625. SimCLR's codebase variants (lightly / solo NT-Xent) are "
+          "rescalings of the same per-anchor cosine terms and stay exactly invariant "
+          "(BL22-K1b-simclr).",
     finding="The codebases' VICReg and BarlowTwins losses also constrain the right singular "
             "vectors.",
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
-    return [sym.covariance_rotation(4, 2), sym.covariance_term_rotation()]
+    return [sym.covariance_rotation(4, 2), sym.covariance_term_rotation(),
+            sym.vicreg_rotation_counterexample()[1]]
 
 
 @claim.numeric(grid=rank.case_points(rank.convention_cases(profile(), run_seed()),

@@ -49,7 +49,10 @@ claim = Claim(
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="lemma",
+                why="proves the probe's invariance under Z -> Z M, that it recovers the "
+                 "supervised probe, and the clique Laplacian; the accuracy comparisons are "
+                 "measured")
 def _():
     return [*sym.probe_span_invariance(), sym.probe_recovers_supervised(), sym.clique_laplacian()]
 

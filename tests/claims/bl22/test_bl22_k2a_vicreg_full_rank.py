@@ -62,7 +62,10 @@ _CASES = points(
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="lemma",
+                why="proves the residual of component-constant features (0 iff one class per "
+                 "component); that VICReg's full-rank optimum fits beyond the components is "
+                 "measured")
 def _():
     return [*sym.component_residual(), c2.column_std_derivation()[0]]
 
@@ -81,6 +84,7 @@ def _(seed: int, size_a: int, size_b: int, n_cross: int):
         extra={"predicted": predicted.error_rate, "measured": measured.error_rate,
                # A descriptive rank (not deciding): 1e-8 counts every column the fit kept.
                "rank": numerical_rank(fit.z - fit.z.mean(dim=0), rtol=1e-8),
-               "min_std": float(regime.stds.min()), "margin_decades": decades},
+               "min_std": float(regime.stds.min()), "margin_decades": decades,
+               "min_tangent_eig": fit.min_tangent_eig},
         margin=margin_factor(decades),
     )

@@ -45,7 +45,7 @@ claim = Claim(
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     return sym.frobenius_general() + sym.offset_general() + sym.literal_hypothesis()
 

@@ -45,7 +45,7 @@ claim = Claim(
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     return sym.offset_against_paper()
 

@@ -37,9 +37,10 @@ claim = Claim(
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
-    return sym.sandwich()
+    # The endpoints, and Lemma 3.4's equality cases: both ends are attained.
+    return sym.sandwich() + sym.lemma_equality_cases()
 
 
 _MAX = 8 if profile() == "quick" else 32

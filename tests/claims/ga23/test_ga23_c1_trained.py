@@ -48,7 +48,9 @@ claim = Claim(
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="lemma",
+                why="proves Cor. 3.4.1's endpoints and width for symbolic M, N; the trained "
+                 "embeddings are numeric only, so where they sit is measured")
 def _():
     return sym.sandwich()
 

@@ -41,9 +41,10 @@ claim = Claim(
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
-    return sym.sandwich()
+    # The endpoints, and Lemma 3.4's equality cases: both ends are attained.
+    return sym.sandwich() + sym.lemma_equality_cases()
 
 
 _width = lambdify_torch(sym.INTERVAL_WIDTH, [sym.M, sym.N])

@@ -37,7 +37,7 @@ claim = Claim(
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     a, b = sp.symbols("a b", integer=True, nonnegative=True)
     size = sp.Symbol("n", integer=True, positive=True)

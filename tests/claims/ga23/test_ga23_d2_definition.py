@@ -40,7 +40,7 @@ claim = Claim(
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     return [sym.definition_general()] + [d for m, n in ((1, 3), (3, 1), (2, 3), (3, 2))
                                          for d in sym.definition_explicit(m, n)]

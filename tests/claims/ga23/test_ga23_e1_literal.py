@@ -39,7 +39,7 @@ claim = Claim(
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     return sym.literal_eq8(2, 2)
 

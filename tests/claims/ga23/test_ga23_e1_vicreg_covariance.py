@@ -53,7 +53,7 @@ claim = Claim(
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     return ([sym.duality_general()]
             + [d for m, n in ((2, 2), (2, 3), (3, 2))

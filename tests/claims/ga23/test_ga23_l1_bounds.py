@@ -40,7 +40,7 @@ claim = Claim(
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     return ([sym.lagrange_identity_general()]
             + [d for m in (1, 2, 3, 4) for d in sym.lemma_bounds_explicit(m)]

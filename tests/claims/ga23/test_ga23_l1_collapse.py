@@ -46,7 +46,7 @@ claim = Claim(
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     return sym.collapse_counterexample(2)
 

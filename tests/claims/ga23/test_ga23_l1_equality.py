@@ -43,7 +43,7 @@ claim = Claim(
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     return ([sym.lagrange_identity_general()] + sym.lemma_bounds_explicit(3)
             + sym.lemma_equality_cases())

@@ -53,7 +53,7 @@ claim = Claim(
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     return [sym.density_normalisation(), sym.beta_substitution(), sym.odd_moment_vanishes(),
             sym.second_moment(), sym.fourth_moment(), sym.eighth_moment(),

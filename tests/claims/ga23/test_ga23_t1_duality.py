@@ -39,7 +39,7 @@ claim = Claim(
 )
 
 
-@claim.symbolic
+@claim.symbolic(scope="claim")
 def _():
     return [sym.duality_general()] + [sym.duality_explicit(m, n) for m, n in
                                       ((1, 1), (1, 3), (3, 1), (2, 3), (3, 2), (3, 3))]

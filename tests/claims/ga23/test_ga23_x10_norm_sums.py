@@ -28,7 +28,7 @@ claim = Claim(
     measures="max over seeds and (a), (b) of the norm sum over its Lemma 3.4 lower bound",
     unit="ratio",
     settings={"lemma_factor": proxies.LEMMA_FACTOR, **proxies.claim_settings(profile())},
-    tags=("trains", "sweep"),
+    tags=("trains", "proxy", "sweep"),
     notes="Large projector, d = 32 (M), n = 512 test embeddings (N; quick 256): the bound "
           "factors N^2/M and M^2/N differ, so (a) and (b) are separate ratios >= 1; (a) "
           "reaches M and (b) N at a collapse onto one row / column. " + proxies.NOTES,

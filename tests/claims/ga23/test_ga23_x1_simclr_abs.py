@@ -24,7 +24,7 @@ claim = Claim(
     measures="TOST p-value of |mean acc(SimCLR-abs) - acc(SimCLR)| < margin, paired seeds",
     unit="p-value",
     settings={"alpha": ALPHA, "margin_points": MARGIN_POINTS, **proxies.claim_settings(profile())},
-    tags=("trains", "downstream"),
+    tags=("trains", "proxy", "downstream"),
     notes="Large projector, d = 32; SimCLR-abs as torch_impl's 'simclr-abs' (only the "
           "negatives' cosines are replaced by their absolute values). " + proxies.NOTES,
     finding="At proxy scale SimCLR-abs and SimCLR are equivalent within 2 probe-accuracy points "

@@ -25,7 +25,7 @@ claim = Claim(
     measures="TOST p-value of |mean acc(VICReg-exp) - acc(VICReg)| < margin, paired seeds",
     unit="p-value",
     settings={"alpha": ALPHA, "margin_points": MARGIN_POINTS, **proxies.claim_settings(profile())},
-    tags=("trains", "downstream"),
+    tags=("trains", "proxy", "downstream"),
     notes="Large projector, d = 32; VICReg-exp = torch_impl's vicreg_exp_loss (official "
           "VICReg invariance and variance, c_exp with d = M). " + proxies.NOTES,
     finding="At proxy scale VICReg-exp and VICReg (large projector) are equivalent within 2 "

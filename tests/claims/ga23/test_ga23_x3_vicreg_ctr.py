@@ -25,7 +25,7 @@ claim = Claim(
     measures="TOST p-value of |mean acc(VICReg-ctr) - acc(VICReg-exp)| < margin, paired seeds",
     unit="p-value",
     settings={"alpha": ALPHA, "margin_points": MARGIN_POINTS, **proxies.claim_settings(profile())},
-    tags=("trains", "downstream"),
+    tags=("trains", "proxy", "downstream"),
     expected="FAILS",
     notes="Why it may be the proxy: VICReg-ctr's v(K^T) and c_exp(K^T) centre each embedding "
           "across its dimensions, so a shared offset along the all-ones direction is free, and "

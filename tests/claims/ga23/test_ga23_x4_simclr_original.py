@@ -25,7 +25,7 @@ claim = Claim(
     measures="one-sided paired t-test p-value of mean acc(VICReg-ctr) - acc(SimCLR-orig) > 0",
     unit="p-value",
     settings={"alpha": ALPHA, **proxies.claim_settings(profile())},
-    tags=("trains", "downstream"),
+    tags=("trains", "proxy", "downstream"),
     expected="FAILS",
     notes="Why it may be the proxy: VICReg-ctr's near-collapse in this proxy (GA23-X3 notes); "
           "SimCLR's 'original hyper-parameters' are reduced here to its temperature. "

@@ -27,7 +27,7 @@ claim = Claim(
              "acc(SimCLR tau 0.15) > acc(SimCLR tau 0.5)",
     unit="p-value",
     settings={"alpha": ALPHA, "margin_points": MARGIN_POINTS, **proxies.claim_settings(profile())},
-    tags=("trains", "downstream"),
+    tags=("trains", "proxy", "downstream"),
     expected="FAILS",
     notes="Why it may be the proxy: the temperature's effect at ImageNet scale (1000 classes, "
           "4096-sample batches) need not carry over to 8 classes and a 128-sample batch. "

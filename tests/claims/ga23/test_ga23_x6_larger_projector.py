@@ -25,7 +25,7 @@ claim = Claim(
     measures="one-sided paired t-test p-value of mean acc(large) - acc(light) > 0, per method",
     unit="p-value",
     settings={"alpha": ALPHA, **proxies.claim_settings(profile())},
-    tags=("trains", "downstream", "sweep"),
+    tags=("trains", "proxy", "downstream", "sweep"),
     expected="FAILS",
     notes="Why it may be the proxy: the 32-dimensional representation of a 2-layer MLP on a "
           "Gaussian mixture has little to gain from a deeper head trained for 200 steps; GA23's "

@@ -27,7 +27,7 @@ claim = Claim(
              " - acc(d 8)",
     unit="p-value",
     settings={"alpha": ALPHA, **proxies.claim_settings(profile())},
-    tags=("trains", "downstream"),
+    tags=("trains", "proxy", "downstream"),
     expected="FAILS",
     notes="Why it may be the proxy: d = 8 is not small for 8 classes (the paper's d = 256 is "
           "small against a 2048-d representation and 1000 classes), so the light projector "

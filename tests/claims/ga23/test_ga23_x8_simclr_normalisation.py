@@ -25,7 +25,7 @@ claim = Claim(
     measures="TOST p-value of |mean acc(SimCLR (A) or (B)) - acc(SimCLR)| < margin",
     unit="p-value",
     settings={"alpha": ALPHA, "margin_points": MARGIN_POINTS, **proxies.claim_settings(profile())},
-    tags=("trains", "downstream", "sweep"),
+    tags=("trains", "proxy", "downstream", "sweep"),
     notes="The full grid of the paper (secondary) is not reproduced. Large projector, d = 32, "
           "tau 0.15; (A) = torch_impl's 'simclr-centred' (cosines of "
           "centred embeddings), (B) = 'simclr-standardised' (dot products of standardised "

@@ -28,7 +28,7 @@ claim = Claim(
     unit="absolute",
     settings={"concentration_tol": proxies.CONCENTRATION_TOL,
               **proxies.claim_settings(profile())},
-    tags=("trains", "sweep"),
+    tags=("trains", "proxy", "sweep"),
     expected="FAILS",
     notes="Why it may be the proxy, or the reading: losses that centre the embeddings (SimCLR "
           "(A)/(B), VICReg's centred covariance, VICReg-ctr) leave the common direction free "

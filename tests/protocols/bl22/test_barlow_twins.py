@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from tests.claims.bl22.protocols import barlow_twins as bt
-from torch_impl.losses import barlow_twins_loss_from_relation
+from torch_impl.losses import barlow_twins_correlation, barlow_twins_loss_from_relation
 from torch_impl.metrics import containment_angle
-from torch_impl.relations import component_indicators, views_relation
+from torch_impl.relations import as_relation, class_relation, component_indicators, views_relation
 
 
 def test_bt_alphas_per_profile():
@@ -34,6 +34,39 @@ def test_bn_standardise_is_batchnorm_per_branch():
     assert out.shape == (4, 2)
     torch.testing.assert_close(out[:2].mean(dim=0), torch.zeros(2, dtype=torch.float64),
                                rtol=0, atol=1e-15)
+
+
+def test_zero_loss_start_has_zero_loss_and_rejects_k_above_c():
+    G = as_relation(class_relation((2, 3, 4)))  # unequal classes: D is not a multiple of I
+    z = bt.zero_loss_start(G, 3)
+    assert z.shape == (9, 3)
+    assert float(barlow_twins_loss_from_relation(z, G, alpha=1.0)) < 1e-28
+    torch.testing.assert_close(barlow_twins_correlation(z, G),
+                               torch.eye(3, dtype=torch.float64), rtol=0, atol=1e-15)
+    with pytest.raises(ValueError, match="K <= c"):
+        bt.zero_loss_start(G, 4)
+
+
+def test_column_scalings_are_symmetries_of_the_paper_loss():
+    G = views_relation(2, 2)
+    z = torch.randn(4, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    generators = bt.column_scalings(z)
+    assert generators.shape == (3, 4, 3)
+    z = z.requires_grad_(True)
+    (grad,) = torch.autograd.grad(barlow_twins_loss_from_relation(z, G, alpha=0.1), z)
+    # The loss's directional derivative along each generator vanishes (column scale-free).
+    assert float((generators * grad).sum(dim=(1, 2)).abs().max()) < 1e-14
+
+
+def test_fit_bt_from_a_candidate_records_its_curvature():
+    G = views_relation(2, 2)
+    fit = bt.fit_bt(lambda z: barlow_twins_loss_from_relation(z, G, alpha=0.1), (4, 2), seed=0,
+                    inits=[bt.zero_loss_start(as_relation(G), 2)],
+                    symmetries=bt.column_scalings)
+    assert fit.loss < 1e-20
+    assert fit.min_tangent_eig >= -1e-9
+    with pytest.raises(ValueError, match="inits"):
+        bt.fit_bt(lambda z: z.sum(), (4, 2), seed=0, inits=[fit.z] * 3)
 
 
 def test_fit_bt_reaches_zero_loss_inside_span_p_when_k_le_c():

@@ -14,7 +14,7 @@ import torch
 from tests.claims.bl22.protocols import downstream as ds
 from tests.claims.bl22.protocols.settings import RANK_RTOL
 from tests.claims.runtime import generator
-from torch_impl.relations import labels_relation
+from torch_impl.relations import class_relation, labels_relation
 
 _CPU = "cpu"
 
@@ -41,6 +41,18 @@ def test_classes_with_cross_edges_is_the_class_graph_without_cross_edges_and_see
     assert torch.equal(G, labels_relation(y))
     again = ds.classes_with_cross_edges([2, 4, 3], 2, seed=9, device=_CPU)[0]
     assert torch.equal(ds.classes_with_cross_edges([2, 4, 3], 2, seed=9, device=_CPU)[0], again)
+
+
+def test_component_labels_are_aligned_without_flips_and_seeded():
+    # Components of 5+ nodes: two flips cannot change a majority, so each costs one error.
+    G = class_relation((5, 6, 7))
+    y = ds.component_labels(G, 2, 0, seed=1)
+    assert y.tolist() == [0] * 5 + [1] * 6 + [0] * 7
+    assert ds.component_prediction(G, y).error_rate == 0.0
+    flipped = ds.component_labels(G, 2, 2, seed=1)
+    assert int((flipped != y).sum()) == 2
+    assert torch.equal(flipped, ds.component_labels(G, 2, 2, seed=1))
+    assert ds.component_prediction(G, flipped).error_rate == pytest.approx(2 / 18)
 
 
 def test_component_prediction_on_hand_counted_graphs():
@@ -164,8 +176,15 @@ def test_resolution_is_one_test_prediction_in_one_seed():
 
 
 def _given_accuracies(monkeypatch, table: dict[ds.Setting, dict[str, float]]) -> None:
-    """Replace the trained accuracies by a table (setting -> method -> accuracy)."""
+    """Replace the trained accuracies by a table (setting -> method -> accuracy), each seed's
+    fits with curvature 0.5 (0.25 for BarlowTwins in the low-data setting)."""
     monkeypatch.setattr(ds, "mean_accuracies", lambda setting, data_seeds, device: table[setting])
+
+    def per_seed(setting, seed, device):
+        bt = 0.25 if setting == ds.LOW else 0.5
+        return {**table[setting], "curvature.simclr": 0.5, "curvature.barlow_twins": bt}
+
+    monkeypatch.setattr(ds, "accuracies", per_seed)
 
 
 def _row(**acc: float) -> dict[str, float]:
@@ -186,6 +205,8 @@ def test_audit_reports_the_largest_violation_and_its_decades(monkeypatch):
     # One seed: 600 test predictions; 0.08 of them = 48.
     assert result.margin_decades == pytest.approx(math.log10(48), abs=1e-9)
     assert result.margin == pytest.approx(48, rel=1e-9)
+    assert result.extra["min_tangent_eig"] == 0.25  # the smallest over settings and methods
+    assert not any(key.split(".")[1] == "curvature" for key in result.extra if "." in key)
 
 
 def test_audit_of_holding_inequalities_has_zero_error_and_the_smallest_slack(monkeypatch):

@@ -17,25 +17,6 @@ F64 = torch.float64
 
 
 # -- graphs ------------------------------------------------------------------------------------
-def test_knn_graph_is_a_seeded_symmetric_binary_graph():
-    G = lap.knn_graph(10, 3, seed=4)
-    assert G.dtype == F64
-    assert torch.equal(G, G.T)
-    assert set(G.unique().tolist()) == {0.0, 1.0}
-    assert float(G.diagonal().abs().sum()) == 0.0
-    assert float(G.sum(dim=1).min()) >= 3.0  # each point keeps its own 3 neighbours
-    assert torch.equal(G, lap.knn_graph(10, 3, seed=4))
-    assert not torch.equal(G, lap.knn_graph(10, 3, seed=5))
-
-
-def test_irregular_relation_builds_each_kind():
-    assert torch.equal(lap.irregular_relation("classes", (2, 3), 0, 0, 0),
-                       class_relation((2, 3)))
-    assert torch.equal(lap.irregular_relation("knn", (), 10, 3, 4), lap.knn_graph(10, 3, 4))
-    with pytest.raises(ValueError, match="kind must be 'classes' or 'knn'"):
-        lap.irregular_relation("ring", (), 5, 2, 0)
-
-
 def test_degree_ratio_by_hand():
     assert lap.degree_ratio(class_relation((2, 3))) == 2.0  # degrees 1 and 2
     assert lap.degree_ratio(ring_relation(6)) == 1.0
@@ -143,6 +124,17 @@ def test_measure_convention_on_three_samples_is_view_invariant():
     assert trial.view_gap < 1e-6
     assert trial.comparison.angle < 1e-6
     assert trial.figure_data() == {"K": 3, "rank": 2, "cap": 2}
+
+
+def test_train_vicreg_in_the_decoupled_regime_is_certified_to_second_order():
+    # Two cliques (2, 4), K = 2: weights drawn relative to the spectrum; the optimum spans the
+    # bottom of L and is a minimum (no negative tangent curvature), recorded in the extras.
+    trial = lap.measure_both_problems(class_relation((2, 4)), 1, lap.DECOUPLED_REGIME, 0,
+                                      gamma_factor=2.0, rho=2.0, device="cpu")
+    assert trial.comparisons["laplacian"].angle < 1e-6
+    extra = trial.extra("laplacian")
+    assert extra["min_tangent_eig"] == trial.min_tangent_eig >= -1e-9
+    assert extra["n"] == 6
 
 
 def test_train_vicreg_rejects_unknown_weights():

@@ -24,19 +24,73 @@ def _min_law(K: torch.Tensor, c: torch.Tensor, N: torch.Tensor) -> torch.Tensor:
 
 
 def test_cases_per_profile_in_order():
-    assert rank.cases("quick", 3) == [{"graph": "views4x2", "seed": 6}]
-    assert rank.cases("full", 3) == [{"graph": "views4x2", "seed": 6},
-                                     {"graph": "views4x2", "seed": 7},
-                                     {"graph": "views3x3", "seed": 6}]
+    assert rank.cases("quick", 3) == [{"graph": "views(n=4,v=2)", "seed": 6}]
+    assert rank.cases("full", 3) == [{"graph": spec, "seed": 6}
+                                     for spec in rank.COMPONENT_SPECS["views"]]
+    both = rank.cases("full", 0, families=rank.CLIQUE_FAMILIES)
+    assert [case["graph"] for case in both] == [*rank.COMPONENT_SPECS["views"],
+                                                *rank.COMPONENT_SPECS["labels"]]
+    assert rank.cases("quick", 0, families=("labels", "views")) == [
+        {"graph": "labels(sizes=3-5)", "seed": 0}]
+    with pytest.raises(ValueError, match="families"):
+        rank.cases("full", 0, families=("ring",))
+
+
+@pytest.mark.parametrize("family", sorted(rank.COMPONENT_SPECS))
+def test_component_specs_have_the_stated_structure(family):
+    for spec in rank.COMPONENT_SPECS[family]:
+        G = rank.relation(spec)
+        assert 2 <= G.n_components <= 4
+        assert G.n <= 18
+        clique = bool(torch.linalg.matrix_rank(G.dense() + torch.eye(G.n, dtype=torch.float64))
+                      == G.n_components)
+        assert clique == (family in rank.CLIQUE_FAMILIES)
+
+
+def test_scale_specs_reach_both_ends_of_the_scale_range():
+    views, labels = rank.scale_specs(rank.CLIQUE_FAMILIES, "cpu")
+    assert views == "views(n=3,v=342)"  # N = 1026, just above the scale range's 1024
+    G = rank.relation(labels)
+    assert (G.n, G.n_components) == (2048, rank.SCALE_COMPONENTS)
+    assert len(set(G.dense().sum(dim=1).tolist())) == rank.SCALE_COMPONENTS  # unequal classes
+    assert rank.cases("full", 1, families=("views",), scale=True) == [
+        {"graph": views, "seed": 2}, {"graph": "views(n=3,v=683)", "seed": 2}]
+    with pytest.raises(ValueError, match="families"):
+        rank.scale_specs(("sbm",), None)
+
+
+def test_settings_text_names_each_graph_once():
+    points = rank.case_points(rank.cases("full", 0)[:2], alpha=[0.1, 1.0])
+    assert rank.settings_text(points) == "views(n=4,v=2), views(n=3,v=3)"
 
 
 def test_convention_cases_keep_two_view_graphs_only():
-    assert rank.convention_cases("full", 0) == [{"graph": "views4x2", "seed": 0},
-                                                {"graph": "views4x2", "seed": 1}]
+    assert rank.convention_cases("full", 0) == [
+        {"graph": "views(n=4,v=2)", "seed": 0}, {"graph": "views(n=4,v=2)", "seed": 1}]
+    assert rank.convention_cases("quick", 0) == [{"graph": "views(n=4,v=2)", "seed": 0}]
+    wide = rank.convention_cases("full", 0, n_graphs=5)
+    assert [case["graph"] for case in wide[::2]] == list(rank.TWO_VIEW_SPECS)
+    assert all(rank.n_views(case["graph"]) == 2 for case in wide)
+    with pytest.raises(ValueError, match="n_graphs"):
+        rank.convention_cases("full", 0, n_graphs=6)
+
+
+def test_n_views():
+    assert (rank.n_views("views3x3"), rank.n_views("views(n=2,v=4)")) == (3, 4)
+    assert rank.n_views("labels(sizes=3-5)") is None
+
+
+def test_hyper_parameter_sweeps_per_profile():
+    assert rank.simclr_taus("full") == rank.SIMCLR_TAUS
+    assert rank.simclr_taus("quick") == (0.5,)
+    assert rank.simclr_taus("full", scale=True) == (rank.TAU,)
+    assert rank.vicreg_gammas("full") == rank.VICREG_GAMMAS
+    assert rank.vicreg_gammas("quick") == (rank.VICREG_GAMMA,)
 
 
 def test_case_points_cross_settings_slowest_then_axes_in_order():
-    points = rank.case_points(rank.cases("full", 0)[:2], loss=["a", "b"], point=["x", "y"])
+    points = rank.case_points(rank.convention_cases("full", 0)[:2], loss=["a", "b"],
+                              point=["x", "y"])
     assert [(p["seed"], p["loss"], p["point"]) for p in points] == [
         (0, "a", "x"), (0, "a", "y"), (0, "b", "x"), (0, "b", "y"),
         (1, "a", "x"), (1, "a", "y"), (1, "b", "x"), (1, "b", "y")]
@@ -49,7 +103,9 @@ def test_conventions_per_profile():
 
 
 @pytest.mark.parametrize("call", [lambda: rank.cases("slow", 0), lambda: rank.conventions(""),
-                                  lambda: rank.k_grid(4, "Quick")])
+                                  lambda: rank.k_grid(4, "Quick"),
+                                  lambda: rank.simclr_taus("scale"),
+                                  lambda: rank.vicreg_gammas("")])
 def test_unknown_profile_is_rejected(call):
     with pytest.raises(ValueError, match="profile"):
         call()
@@ -70,9 +126,24 @@ def test_relation_is_the_views_graph_validated_once():
     assert rank.relation("views3x3") is G
 
 
-def test_relation_rejects_an_unknown_graph():
+def test_relation_builds_a_graphs_spec():
+    G = rank.relation("labels(sizes=2-3-4)")
+    assert (G.n, G.n_components) == (9, 3)
+    assert rank.relation("labels(sizes=2-3-4)") is G
+    torch.testing.assert_close(rank.relation("views(n=3,v=3)").dense(),
+                               rank.relation("views3x3").dense(), rtol=0, atol=0)
+
+
+def test_component_gap_is_v_on_views_and_the_smallest_class_on_labels():
+    assert rank.component_gap(rank.relation("views(n=3,v=3)")) == pytest.approx(3.0, rel=1e-12)
+    assert rank.component_gap(rank.relation("labels(sizes=2-3-4)")) == pytest.approx(
+        2.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("graph", ["ring8", "views(n=4)", "tree(n=3)"])
+def test_relation_rejects_an_unknown_graph(graph):
     with pytest.raises(ValueError, match="graph"):
-        rank.relation("ring8")
+        rank.relation(graph)
 
 
 # -------------------------------------------------------------------------------------------
@@ -115,12 +186,14 @@ def fake_fit(monkeypatch):
     """Replace the BarlowTwins fit by a counter returning the component indicators."""
     calls = []
 
-    def fit(loss_fn, shape, seed):
-        calls.append((shape, seed))
+    def fit(loss_fn, shape, seed, *, device, inits=(), restarts=2, symmetries=None):
+        calls.append((shape, seed, device, len(inits), symmetries, restarts))
         if seed < 0:
             raise NotConverged("fake failure")
         z = component_indicators(rank.relation("views4x2"))[:, : shape[1]]
-        return SimpleNamespace(z=z, loss=float(loss_fn(z)), grad_norm=0.0)
+        # The loss lives on the fit's device: evaluated on the CPU only ("meta" has no values).
+        loss = float(loss_fn(z)) if device.type == "cpu" else 0.0
+        return SimpleNamespace(z=z, loss=loss, grad_norm=0.0, min_tangent_eig=0.5)
 
     monkeypatch.setattr(rank.bt, "fit_bt", fit)
     rank._optimum.cache_clear()
@@ -138,7 +211,12 @@ def test_optimum_is_cached_by_every_argument_device_included(fake_fit):
     assert len(fake_fit) == 4
     assert first.loss < 1e-25
     assert first.certificate == 0.0
+    assert first.min_tangent_eig == 0.5
     assert first.canonical is first.z
+    # K <= c: one candidate start (the zero-loss point), modulo the column scalings.
+    assert fake_fit[0][2:] == (torch.device("cpu"), 1, rank.bt.column_scalings, 2)
+    rank.optimum("bt", "views4x2", 5, 0.1, 0, device="cpu")
+    assert fake_fit[-1][3] == 0  # K > c: random starts only
 
 
 def test_optimum_caches_a_failure_without_retraining(fake_fit):
@@ -160,6 +238,20 @@ def test_optimum_rejects_bad_losses_and_graphs():
 # -------------------------------------------------------------------------------------------
 
 
+def test_simplex_start_puts_each_component_at_a_vertex_of_a_regular_simplex():
+    G = rank.relation("labels(sizes=2-3-4)")
+    z = rank.simplex_start(G, 3)
+    assert z.shape == (9, 3)
+    vertices = torch.stack([z[0], z[2], z[5]])  # one node of each class
+    torch.testing.assert_close(vertices @ vertices.T,
+                               torch.eye(3, dtype=torch.float64) - 1.0 / 3, rtol=0, atol=1e-15)
+    torch.testing.assert_close(vertices.sum(dim=0), torch.zeros(3, dtype=torch.float64), rtol=0,
+                               atol=1e-15)  # centred: rank c - 1
+    assert float(z[:, 2].abs().max()) == 0.0  # padded beyond c - 1 columns
+    with pytest.raises(ValueError, match="K >= c - 1"):
+        rank.simplex_start(G, 1)
+
+
 def test_margin_factor():
     assert rank.margin_factor(2.0) == 100.0
     assert rank.margin_factor(301.0) == math.inf
@@ -175,7 +267,7 @@ def test_sweep_decades_takes_the_first_to_flip_or_the_largest_miss():
 def _patch_optima(monkeypatch, make_z):
     def optimum(loss, graph, k, hyper, seed, *, device):
         z = make_z(k)
-        return rank.Optimum(z, rank.canonical(loss, z), 0.0, 1e-9 * k)
+        return rank.Optimum(z, rank.canonical(loss, z), 0.0, 1e-9 * k, 0.1 / k)
 
     monkeypatch.setattr(rank, "optimum", optimum)
 
@@ -193,7 +285,9 @@ def test_rank_sweep_error_is_zero_at_the_law_and_counts_a_spurious_direction(mon
     assert swept.error == 0.0
     assert swept.margin_decades == pytest.approx(6.0, rel=1e-12)
     assert swept.certificate == pytest.approx(5e-9, rel=1e-12)
-    assert list(swept.extra) == ["certificate", "rank_minus_c_at_K=c-1",
+    assert swept.min_tangent_eig == pytest.approx(0.1 / 5, rel=1e-12)
+    assert list(swept.extra) == ["n", "c", "certificate", "min_tangent_eig",
+                                 "rank_minus_c_at_K=c-1",
                                  "rank_minus_c_at_K=c+0", "rank_minus_c_at_K=c+1",
                                  "smallest_kept_sv", "largest_dropped_sv", "margin_decades"]
     assert swept.figure_data == ("views4x2", 4, 8, ((3, 3), (4, 4), (5, 4)))
@@ -267,7 +361,7 @@ def test_rotation_sweep_at_random_points():
                                 device="cpu")
     assert [k for k, _ in swept.changes] == [3, 4, 5]
     assert swept.error < 1e-14
-    assert list(swept.extra) == ["change_random_at_K=c-1", "change_random_at_K=c+0",
+    assert list(swept.extra) == ["n", "change_random_at_K=c-1", "change_random_at_K=c+0",
                                  "change_random_at_K=c+1"]
     with pytest.raises(ValueError, match="point"):
         rank.rotation_sweep("simclr", "views4x2", 0, rank.TAU, "optima", profile="quick",
@@ -275,6 +369,7 @@ def test_rotation_sweep_at_random_points():
 
 
 def test_rotation_sweep_error_is_the_largest_change():
-    swept = rank.RotationSweep("optimum", 4, ((3, 1e-3), (4, 2e-3), (5, 0.0)))
+    swept = rank.RotationSweep("optimum", 4, ((3, 1e-3), (4, 2e-3), (5, 0.0)), 8, 0.25)
     assert swept.error == 2e-3
     assert swept.extra["change_optimum_at_K=c+0"] == 2e-3
+    assert (swept.extra["n"], swept.extra["min_tangent_eig"]) == (8, 0.25)

@@ -11,7 +11,7 @@ import torch
 from tests.claims.bl22.protocols import vicreg_closed_form as vcf
 from tests.claims.bl22.protocols.settings import GRAD_TOL
 from torch_impl.losses import vicreg_loss
-from torch_impl.relations import path_relation
+from torch_impl.relations import path_relation, ring_relation
 
 F64 = torch.float64
 ALPHA = vcf.ALPHA
@@ -258,9 +258,91 @@ def test_train_reaches_the_closed_form_on_a_four_node_path():
     assert training.z.shape == (4, 1)
 
 
+def test_train_records_the_smallest_curvature_and_runs_where_g_lives():
+    G = path_relation(4)
+    spec = vcf.laplacian_spectrum(G, 1)
+    pred = vcf.decoupled(spec, 4, alpha=ALPHA, gamma=40.0)
+    training = vcf.train(G, 1, alpha=ALPHA, beta=1.0, gamma=40.0, seed=0,
+                         starts={"closed form": vcf.embedding(spec, 4, pred.t), "random": None})
+    assert training.min_tangent_eig == min(f.min_tangent_eig for f in training.fits)
+    assert training.min_tangent_eig >= -1e-9  # a minimum, not a saddle
+    assert training.z.device == G.device
+
+
+# -- regimes -----------------------------------------------------------------------------------
+def test_closed_form_start_names_the_regime_that_holds():
+    G, k = vcf.graph("path8")
+    spec = vcf.laplacian_spectrum(G, k)
+    dec = vcf.decoupled(spec, 8, alpha=ALPHA, gamma=40.0)
+    regime, start = vcf.closed_form_start(spec, 8, alpha=ALPHA, beta=2 * dec.beta_star,
+                                          gamma=40.0)
+    assert regime == "decoupled"
+    torch.testing.assert_close(start, vcf.embedding(spec, 8, dec.t), rtol=0, atol=0)
+    # Customary weights on the path: beta = 1 << beta*, nu = 10.7 <= alpha / 2 (hinge form).
+    regime, start = vcf.closed_form_start(spec, 8, alpha=ALPHA, beta=1.0, gamma=25.0)
+    assert regime == "hinge"
+    assert torch.cov(start.T).diagonal().tolist() == pytest.approx([1.0] * k, abs=1e-12)
+    # beta far below beta* with nu > alpha / 2: neither form.
+    assert vcf.closed_form_start(spec, 8, alpha=1.0, beta=1.0, gamma=25.0) == ("none", None)
+
+
+def test_collapsed_start_folds_higher_columns_onto_the_lowest_level():
+    # Ring C_6, K = 4: lambda = 1, 1, 3, 3; columns 2, 3 (lambda = 3) fold onto u_0, u_1.
+    G = ring_relation(6)
+    spec = vcf.laplacian_spectrum(G, 4)
+    t = torch.tensor([0.45, 0.45, 0.15, 0.15], dtype=F64)
+    z = vcf.collapsed_start(spec, 6, t)
+    closed = vcf.embedding(spec, 6, t)
+    torch.testing.assert_close(z[:, :2], closed[:, :2], rtol=0, atol=0)
+    torch.testing.assert_close(z[:, 2], math.sqrt(5) * 0.15 * spec.basis[:, 0], rtol=0,
+                               atol=1e-15)
+    torch.testing.assert_close(z[:, 3], math.sqrt(5) * 0.15 * spec.basis[:, 1], rtol=0,
+                               atol=1e-15)
+    # Rank 2: the folded columns share the lower ones' directions.
+    assert vcf.rank(z) == 2
+
+
+def test_decoupled_regime_weights_sit_at_rho_times_the_threshold():
+    G, k = vcf.graph("path8")
+    spec = vcf.laplacian_spectrum(G, k)
+    alpha, beta, gamma = vcf.decoupled_regime_weights(spec, 8, gamma_factor=2.0, rho=1.5)
+    assert alpha == ALPHA
+    assert gamma == pytest.approx(2.0 * vcf.decoupled_regime_gamma(spec, 8, alpha=ALPHA),
+                                  rel=1e-15)
+    assert beta == pytest.approx(1.5 * vcf.decoupled(spec, 8, alpha=ALPHA,
+                                                     gamma=gamma).beta_star, rel=1e-15)
+    # One eigenvalue level (views graph, K = 3 in the null space): beta* = 0, beta = rho.
+    G, _ = vcf.graph("views4")
+    spec = vcf.laplacian_spectrum(G, 3)
+    assert vcf.decoupled_regime_weights(spec, 8, gamma_factor=2.0, rho=1.5) == (ALPHA, 1.5, 2.0)
+
+
+def test_hinge_regime_gamma_is_the_edge_nu_equals_alpha_half():
+    G, k = vcf.graph("path8")
+    spec = vcf.laplacian_spectrum(G, k)
+    edge = vcf.hinge_regime_gamma(spec, 8, alpha=ALPHA, beta=50.0)
+    assert vcf.coupled(spec, 8, beta=50.0, gamma=edge).nu == pytest.approx(ALPHA / 2, rel=1e-12)
+    assert vcf.coupled(spec, 8, beta=50.0, gamma=1.01 * edge).nu > ALPHA / 2
+    # Views graph, beta = 1: the kept columns end in the null space and nu stays below
+    # alpha / 2 for every gamma: the search stops at its cap.
+    G, k = vcf.graph("views4")
+    assert vcf.hinge_regime_gamma(vcf.laplacian_spectrum(G, k), 8, alpha=ALPHA,
+                                  beta=1.0) == 1e4
+
+
+def test_small_problems_run_on_one_thread():
+    before = torch.get_num_threads()
+    with vcf.small_problem_threads(64 * 64):
+        assert torch.get_num_threads() == 1
+    with vcf.small_problem_threads(64 * 64 + 1):
+        assert torch.get_num_threads() == before
+    assert torch.get_num_threads() == before
+
+
 def test_phase_cell_keeps_the_stationary_closed_form():
     # K = 1: the decoupled form is the optimum; the hinge form (std 1) is not stationary.
-    cell = vcf.phase_cell(path_relation(4), 1, alpha=ALPHA, beta=1.0, gamma=40.0, seed=0)
+    cell = vcf.phase_cell(path_relation(4), 1, alpha=ALPHA, beta=1.0, gamma=40.0, seed=0,
+                          device="cpu")
     assert cell.converged
     assert cell.rank == 1
     assert cell.decoupled_error < 1e-10
@@ -290,9 +372,21 @@ def test_convention_cov_by_hand():
 @pytest.mark.parametrize(("convention", "k"), [("official", 1), ("solo", 3)])
 def test_convention_errors_vanish_on_a_tiny_views_graph(convention, k):
     errors = vcf.convention_errors(convention, n_orig=3, k=k, sim=25.0, std=25.0,
-                                   cov_fraction=0.5, seed=0)
+                                   cov_fraction=0.5, seed=0, device="cpu")
     assert errors.rank == min(k, 2)
     assert errors.rank_miss == 0
     assert errors.worst < 1e-6
     assert set(errors.extra()) == {"loss_gap", "spectrum_error", "views_gap", "rank", "K",
-                                   "rank_cap", "cov_coeff", "library_mismatch", "certificate"}
+                                   "rank_cap", "cov_coeff", "library_mismatch", "certificate",
+                                   "min_tangent_eig"}
+    # A certified minimum, not a saddle: no tangent direction of negative curvature.
+    assert errors.min_tangent_eig >= -1e-9
+
+
+def test_regime_names_the_closed_form_that_holds():
+    G, k = vcf.graph("path8")
+    spec = vcf.laplacian_spectrum(G, k)
+    name, form = vcf.regime(spec, 8, alpha=ALPHA, beta=100.0, gamma=25.0)
+    assert name == "decoupled"
+    assert 100.0 >= form.beta_star
+    assert vcf.regime(spec, 8, alpha=ALPHA, beta=30.0, gamma=25.0) == ("none", None)

@@ -147,3 +147,20 @@ def test_minimise_doubly_normalised_reports_non_convergence_and_bad_criteria():
                                            max_steps=2)
     with pytest.raises(ValueError, match="criterion must be one of"):
         duality.minimise_doubly_normalised("l_reg", torch.ones(2, 2, dtype=F64))
+
+
+@pytest.mark.parametrize("criterion", ["l_c", "l_nc"])
+def test_tangent_curvature_is_nonnegative_at_minima_and_negative_at_the_collapse(criterion):
+    # A minimiser on the set has no negative curvature beyond rounding; the collapsed
+    # K = 1 1^T / sqrt(M) (every column the same unit vector, rows of norm sqrt(N / M)) is the
+    # criteria's maximum there, curved down in every tangent direction.
+    m, n = 3, 5
+    end = duality.minimise_doubly_normalised(criterion, duality.random_matrix("gaussian", m, n, 0))
+    at_minimum = duality.tangent_curvature(criterion, end.K)
+    assert at_minimum.relative >= -1e-9
+    assert at_minimum.dimension == m * n - (m + n - 1)
+    collapsed = torch.full((m, n), 1 / math.sqrt(m), dtype=F64)
+    at_maximum = duality.tangent_curvature(criterion, collapsed)
+    assert at_maximum.relative == pytest.approx(-1.0, rel=1e-12)
+    with pytest.raises(ValueError, match="K must be doubly normalised"):
+        duality.tangent_curvature(criterion, 2 * collapsed)

@@ -24,14 +24,16 @@ Modules
   (``train_vicreg``, ``train_vicreg_convention``), whole trials (``measure_both_problems``,
   ``measure_convention``) and the family's figures.
 - :mod:`.linear` (BL22-C3, C4-linear, C6-linear): linear encoders Z = X W: trial data
-  (``views_data``, ``invariant_views_data``, ``irregular_data``), the generalized-eigenvalue
-  pencils each loss solves (``vicreg_pencil``, ``lpp_pencil``, ``bt_pencil``,
-  ``spectral_pencil``), VICReg's closed-form regime in the pencil's coordinates
-  (``vicreg_regime``) and certified fits (``fit_vicreg``, ``fit_bt``, ``fit_spectral``).
-- :mod:`.simclr` (BL22-C4*): SimCLR and the global spectral embedding: trial relations, the
-  certified free-Z SimCLR optimum (``fit_simclr``), the Gibbs bound and its certificate
-  (``gibbs_bound``, ``ghat``, ``gibbs_certificate``, ``gap_bound``), the explicit embeddings an
-  optimum is compared with and the exact K = 1 minimum.
+  (``graph_data`` for any relation, ``views_data``, ``irregular_data``), the
+  generalized-eigenvalue pencils each loss solves (``vicreg_pencil``, ``lpp_pencil``,
+  ``bt_pencil``, ``spectral_pencil``) and the span at their cut (``cut_span``), VICReg's
+  closed-form regime in the pencil's coordinates (``vicreg_regime``, ``vicreg_map``) and
+  certified fits (``fit_vicreg``, ``fit_bt``, ``fit_spectral``, ``fit_cosine_infonce``).
+- :mod:`.simclr` (BL22-C4*): SimCLR and the global spectral embedding: views-graph specs at
+  any size (``views_specs``), the certified free-Z SimCLR optimum (``fit_simclr``), the Gibbs
+  bound and its certificate (``gibbs_bound``, ``ghat``, ``cross_entropy``, ``certificate_of``,
+  ``pinsker_gap``, ``gibbs_certificate``, ``gap_bound``), the explicit embeddings an optimum is
+  compared with and the exact K = 1 minimum.
 - :mod:`.barlow_twins` (BL22-C5b-bt*, C6a, C6b, K1*-bt): BarlowTwins' free-Z optima: the audited
   off-diagonal weights (``bt_alphas``), the fit polished to its loss floor (``fit_bt``) and the
   codebases' BatchNorm standardisation (``bn_standardise``).
@@ -40,8 +42,9 @@ Modules
   representation each loss sees (``canonical``), rank laws (``rank_sweep``), rotation changes
   (``rotation_sweep``) and a Measurement margin from decades (``margin_factor``).
 - :mod:`.downstream` (BL22-K2a, K2a-vicreg, K2-arxiv, K2-neurips): linear probes on SSL optima:
-  class graphs with cross-class edges and the probe's component formula
-  (``classes_with_cross_edges``, ``component_prediction``, ``probe_training``, free-Z fits
+  class graphs with cross-class edges, labels aligned with any G's components up to flips
+  (``classes_with_cross_edges``, ``component_labels``), the probe's component formula
+  (``component_prediction``, ``probe_training``, free-Z fits
   ``fit_bt_free`` / ``fit_vicreg_free``), and the pre-registered recommendation protocol (data,
   methods, ``accuracies``, the abstracts' inequalities ``ARXIV`` / ``NEURIPS``, ``audit``).
 """

@@ -4,7 +4,8 @@ Mirrors :mod:`derivations.bl22.downstream`. Two protocols:
 
 **Probe on a free-Z optimum (BL22-K2a, K2a-vicreg; BL22 Sec. 2 finding (3), contribution (4)).**
 Class graphs (cliques of distinct sizes) plus m random cross-class edges
-(:func:`classes_with_cross_edges`); a certified free-Z optimum (:func:`fit_bt_free`,
+(:func:`classes_with_cross_edges`), or any relation with labels aligned with its components up
+to a few flips (:func:`component_labels`); a certified free-Z optimum (:func:`fit_bt_free`,
 :func:`fit_vicreg_free`); the least-squares probe's training residual and error rate
 (:func:`probe_training`) against the component formula (:func:`component_prediction`, from
 ``COMPONENT_RESIDUAL`` of the derivation module).
@@ -63,6 +64,7 @@ import torch
 
 from derivations.base import lambdify_torch
 from derivations.bl22 import downstream as sym
+from tests.claims.bl22.protocols import barlow_twins as bt
 from tests.claims.bl22.protocols import linear
 from tests.claims.bl22.protocols.settings import GRAD_TOL, RANK_RTOL
 from tests.claims.runtime import generator
@@ -79,6 +81,7 @@ from torch_impl.relations import (
 __all__ = [
     "ProbeFit",
     "classes_with_cross_edges",
+    "component_labels",
     "component_prediction",
     "component_projection",
     "range_probe",
@@ -180,6 +183,33 @@ def classes_with_cross_edges(sizes: Sequence[int], n_cross: int, seed: int, *,
     G[rows[pick], cols[pick]] = 1
     G[cols[pick], rows[pick]] = 1
     return G, y
+
+
+def component_labels(G: torch.Tensor, n_classes: int, n_flips: int, seed: int) -> torch.Tensor:
+    """Labels aligned with G's components, then ``n_flips`` of them changed (BL22-K2a's labels).
+
+    y_i = (component of i) mod C, then ``n_flips`` distinct nodes (drawn with
+    :func:`.runtime.generator`) each moved to the next class mod C: with no flip the labels are
+    constant on every component (aligned), with flips they are not (misaligned), on any G.
+
+    Parameters
+    ----------
+    G : torch.Tensor of shape (N, N)
+    n_classes : int
+        C >= 2.
+    n_flips : int
+        Nodes relabelled, at most N.
+    seed : int
+
+    Returns
+    -------
+    torch.Tensor of shape (N,), int64, on G's device
+    """
+    _, labels = connected_components(G)
+    y = labels.to(torch.int64) % n_classes
+    flip = torch.randperm(len(y), generator=generator(seed))[:n_flips].to(y.device)
+    y[flip] = (y[flip] + 1) % n_classes
+    return y
 
 
 def component_prediction(G: torch.Tensor, y: torch.Tensor) -> ProbeFit:
@@ -324,7 +354,8 @@ def fit_bt_free(G: torch.Tensor, k: int, *, alpha: float, seed: int,
     return fit_free(lambda Z: barlow_twins_loss_from_relation(Z, G, alpha=alpha),
                     (G.shape[0], k), seed=seed, restarts=linear.RESTARTS, max_iter=_MAX_ITER,
                     polish_to_floor=True, polish_steps=_BT_POLISH_STEPS, grad_tol=GRAD_TOL,
-                    device=device, progress=False).require_converged()
+                    symmetries=bt.column_scalings, device=device,
+                    progress=False).require_converged()
 
 
 def fit_vicreg_free(G: torch.Tensor, k: int, *, seed: int,
@@ -496,16 +527,20 @@ def least_squares_probe(Z_train: torch.Tensor, y_train: torch.Tensor, Z_test: to
     return float((predicted == y_test).double().mean())
 
 
-def _fit_map(method: str, X: torch.Tensor, G: torch.Tensor, seed: int) -> torch.Tensor:
-    """The certified optimal W (D, K) of one method (identity for the supervised baseline)."""
+def _fit_map(method: str, X: torch.Tensor, G: torch.Tensor,
+             seed: int) -> tuple[torch.Tensor, float]:
+    """The certified optimal W (D, K) of one method and its ``min_tangent_eig`` (identity and
+    NaN for the supervised baseline, which fits nothing)."""
     if method in _VICREG_GAMMA:
-        return linear.fit_vicreg(X, G, K, alpha=_VICREG_ALPHA, beta=_VICREG_BETA,
-                                 gamma=_VICREG_GAMMA[method], seed=seed, rho=_VICREG_RHO).w
-    if method == "barlow_twins":
-        return linear.fit_bt(X, G, K, alpha=_BT_ALPHA, seed=seed).w
-    if method == "simclr":
-        return linear.fit_spectral(X, G, K, seed=seed).w
-    return torch.eye(DIM, dtype=X.dtype, device=X.device)
+        fit = linear.fit_vicreg(X, G, K, alpha=_VICREG_ALPHA, beta=_VICREG_BETA,
+                                gamma=_VICREG_GAMMA[method], seed=seed, rho=_VICREG_RHO)
+    elif method == "barlow_twins":
+        fit = linear.fit_bt(X, G, K, alpha=_BT_ALPHA, seed=seed)
+    elif method == "simclr":
+        fit = linear.fit_spectral(X, G, K, seed=seed)
+    else:
+        return torch.eye(DIM, dtype=X.dtype, device=X.device), math.nan
+    return fit.w, fit.min_tangent_eig
 
 
 @dataclass(frozen=True)
@@ -542,7 +577,8 @@ def accuracies(setting: Setting, seed: int, device: torch.device | str) -> dict[
     -------
     dict of str -> float
         ``<method>``: test accuracy; ``rank.<method>``: numerical rank (``RANK_RTOL``) of
-        H Z_pool = Z_pool - mean.
+        H Z_pool = Z_pool - mean; ``curvature.<method>`` (SSL methods): the fit's
+        ``min_tangent_eig``.
     """
     g = generator(1000 * seed + round(100 * setting.p) + setting.n_per_class)
     X, y = mixture(g, setting.n_per_class, device=device)
@@ -550,7 +586,9 @@ def accuracies(setting: Setting, seed: int, device: torch.device | str) -> dict[
     G = misaligned_relation(y, setting.p, g)
     out = {}
     for method in METHODS:
-        W = _fit_map(method, X, G, seed)
+        W, curvature = _fit_map(method, X, G, seed)
+        if method != "supervised":
+            out[f"curvature.{method}"] = curvature
         out[method] = least_squares_probe(X @ W, y, X_test @ W, y_test)
         Z = X @ W
         out[f"rank.{method}"] = float(numerical_rank(Z - Z.mean(dim=0), rtol=RANK_RTOL))
@@ -641,7 +679,8 @@ PROTOCOL_NOTES = (
     "error = the largest violation (accuracy units), tolerance 0; margin = the deciding "
     "violation (or, when all hold, the smallest slack) counted in test predictions (one "
     "prediction in one seed = 1/1800; extra margin_decades); extras: every mean accuracy "
-    "(setting.method) and mean rank of H Z (setting.rank.method), violation_i in the order of "
+    "(setting.method) and mean rank of H Z (setting.rank.method), min_tangent_eig (the "
+    "smallest second-order certificate over every fit behind them), violation_i in the order of "
     "the version's list, and acc(BarlowTwins) - acc(small-gamma VICReg) under misalignment, "
     "where the two versions disagree. How to read them: a method whose span contains the "
     "supervised least-squares fit reaches the supervised accuracy (derivations "
@@ -699,7 +738,8 @@ class Audit:
         The largest violation (accuracy units; 0 when every inequality holds).
     extra : dict of str -> float
         ``<setting>.<method>`` mean accuracies and ``<setting>.rank.<method>`` mean ranks
-        (settings aligned, low_data, misaligned), ``violation_<i>`` in the list's order,
+        (settings aligned, low_data, misaligned), ``min_tangent_eig`` (the smallest over every
+        fit), ``violation_<i>`` in the list's order,
         ``misaligned.bt_minus_vicreg_small`` (where the two versions disagree) and
         ``margin_decades``.
     margin_decades : float
@@ -733,7 +773,12 @@ def audit(inequalities: tuple[Inequality, ...], data_seeds: tuple[int, ...],
     Audit
     """
     extra = {f"{name}.{key}": value for name, setting in _SETTING_NAMES.items()
-             for key, value in mean_accuracies(setting, data_seeds, device).items()}
+             for key, value in mean_accuracies(setting, data_seeds, device).items()
+             if not key.startswith("curvature.")}
+    # The second-order certificate of every fit behind the means (each setting, seed, method).
+    extra["min_tangent_eig"] = min(
+        value for setting in _SETTING_NAMES.values() for s in data_seeds
+        for key, value in accuracies(setting, s, device).items() if key.startswith("curvature."))
     found = violations(inequalities, data_seeds, device)
     for number, value in enumerate(found.values(), start=1):
         extra[f"violation_{number}"] = value

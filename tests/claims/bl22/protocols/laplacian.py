@@ -21,7 +21,8 @@ the claim can say. The error is the larger of the two containment angles (larges
 angle, radians). ``separation`` (the distance from lambda*'s cluster to its neighbours) is what
 conditions both containments; ``eigengap`` is lambda_{r+1} - lambda_r (0 inside a cluster).
 
-Offers: the graphs (:func:`knn_graph`, :func:`irregular_relation`), the reference spectra
+Offers: the graphs' degree ratio (:func:`degree_ratio`; the relations come from
+``tests/claims/graphs.py``), the reference spectra
 (:func:`nontrivial_spectrum`), the centred span of an optimum (:func:`centred_range`) and its
 comparison (:func:`compare_span`), certified fits (:func:`train_vicreg`,
 :func:`train_vicreg_convention`), whole trials (:func:`measure_both_problems`,
@@ -37,6 +38,7 @@ import torch
 
 from derivations.base import Derivation
 from derivations.bl22.laplacian import two_branch_invariance, view_invariant_null
+from tests.claims.bl22.protocols import vicreg_closed_form as vcf
 from tests.claims.bl22.protocols.settings import GAP_RTOL, GRAD_TOL, RANK_RTOL
 from tests.claims.runtime import generator
 from torch_impl.fit import FitResult, fit_free, vicreg_convention_objective, vicreg_objective
@@ -45,8 +47,6 @@ from torch_impl.metrics import principal_angles, rank_report, span_basis
 from torch_impl.relations import (
     Relation,
     as_relation,
-    class_relation,
-    knn_relation,
     laplacian,
     views_relation,
 )
@@ -54,10 +54,10 @@ from torch_impl.spectral import generalized_eigh
 
 __all__ = [
     "WEIGHTS",
+    "DECOUPLED_REGIME",
+    "WEIGHT_CHOICES",
     "PROBLEMS",
     "RESTARTS",
-    "knn_graph",
-    "irregular_relation",
     "degree_ratio",
     "Spectrum",
     "nontrivial_spectrum",
@@ -92,58 +92,31 @@ WEIGHTS: dict[str, tuple[float, float, float]] = {
 }
 """name -> (alpha, beta, gamma) of BL22's VICReg."""
 
+DECOUPLED_REGIME = "decoupled-regime"
+"""Weights drawn relative to G's spectrum inside the decoupled closed form's regime
+(:func:`.vicreg_closed_form.decoupled_regime_weights`), next to the fixed sets of
+:data:`WEIGHTS`."""
+
+WEIGHT_CHOICES = (DECOUPLED_REGIME, "customary")
+"""The weights the span claims draw: the decoupled regime relative to G's spectrum, and VICReg's
+customary (25, 1, 25) (the hinge regime, rank-deficient on most graphs). The fixed sets
+"decorrelated" (1, 25, 1) and "balanced" (2, 5, 1) sit, on graphs with small eigenvalues
+(paths, rings, kNN graphs of N ~ 20..64), in a mixed regime (some columns coupled on the
+hinge, one shrunk: neither closed form) where the fit's curvature certificate reports a saddle
+that its escapes do not leave (e.g. ``ring(n=40)``, K = 5, balanced: NOT_CONVERGED)."""
+
 PROBLEMS = ("laplacian", "eigenmaps")
 """The two reference problems (module docstring)."""
 
 RESTARTS = 2
-"""Seeded restarts per fit; the lowest certified loss is kept (``fit_free``)."""
+"""Starts per fit (a closed-form candidate where one holds, then seeded random draws); the
+lowest certified loss is kept (``fit_free``)."""
+
+# Relative size of the seeded noise on a closed-form start: a start that were a saddle is left.
+_START_NOISE = 1e-2
 
 
 # -- graphs ------------------------------------------------------------------------------------
-def knn_graph(n: int, k: int, seed: int) -> torch.Tensor:
-    """Symmetrised kNN relation of n seeded Gaussian points in the plane (irregular degrees).
-
-    Parameters
-    ----------
-    n : int
-        Number of points, >= 2.
-    k : int
-        Neighbours per point, 1 <= k <= n - 1.
-    seed : int
-        Seeds the points (drawn on CPU).
-
-    Returns
-    -------
-    torch.Tensor of shape (n, n), float64
-    """
-    return knn_relation(torch.randn(n, 2, generator=generator(seed), dtype=torch.float64), k)
-
-
-def irregular_relation(kind: str, sizes: tuple[int, ...], n_knn: int, k_nn: int,
-                       seed: int) -> torch.Tensor:
-    """A class graph with the (distinct) class ``sizes``, or a kNN graph of ``n_knn`` points.
-
-    Parameters
-    ----------
-    kind : {"classes", "knn"}
-    sizes : tuple of int
-        Class sizes (``"classes"``; disjoint cliques, degrees size - 1).
-    n_knn, k_nn : int
-        Points and neighbours of the kNN graph (``"knn"``, :func:`knn_graph`).
-    seed : int
-        Seeds the kNN points.
-
-    Returns
-    -------
-    torch.Tensor of shape (N, N), float64
-    """
-    if kind == "classes":
-        return class_relation(tuple(sizes))
-    if kind == "knn":
-        return knn_graph(n_knn, k_nn, seed)
-    raise ValueError(f"kind must be 'classes' or 'knn', got {kind!r}")
-
-
 def degree_ratio(G: torch.Tensor | Relation) -> float:
     """max degree / min degree of G (N, N): 1 exactly for a regular graph."""
     d = as_relation(G).degree
@@ -297,10 +270,16 @@ def offdiagonal_covariance(Z: torch.Tensor) -> float:
 
 # -- training ----------------------------------------------------------------------------------
 def train_vicreg(G: torch.Tensor | Relation, n_components: int, weights: str, seed: int, *,
-                 device: torch.device | str) -> FitResult:
+                 device: torch.device | str, gamma_factor: float = 2.0, rho: float = 2.0,
+                 restarts: int = RESTARTS) -> FitResult:
     """Free-Z BL22 VICReg (pooled Z, relation G) trained to a certified optimum.
 
-    ``RESTARTS`` seeded random starts; certified by the min-norm subgradient <= ``GRAD_TOL``.
+    ``RESTARTS`` starts, the lowest certified loss kept: restart 0 at the closed form that holds
+    at these weights, if one does (:func:`.vicreg_closed_form.closed_form_start`: the decoupled
+    or the hinge-regime form, built from L's eigenvectors) plus 1% seeded noise, the others at
+    seeded random draws, which is the evidence that nothing lower exists; without a closed form,
+    every start is random. Certified by the min-norm subgradient <= ``GRAD_TOL`` and the
+    curvature certificate (:attr:`FitResult.min_tangent_eig`).
 
     Parameters
     ----------
@@ -308,10 +287,15 @@ def train_vicreg(G: torch.Tensor | Relation, n_components: int, weights: str, se
     n_components : int
         K.
     weights : str
-        Key of :data:`WEIGHTS`.
+        Key of :data:`WEIGHTS`, or :data:`DECOUPLED_REGIME` (weights from
+        :func:`.vicreg_closed_form.decoupled_regime_weights`, ``gamma_factor`` and ``rho``).
     seed : int
     device : torch.device or str
         Where the fit runs.
+    gamma_factor, rho : float, default=2.0
+        Of :data:`DECOUPLED_REGIME` only.
+    restarts : int, default=RESTARTS
+        Starts (1 at scale: the closed-form start alone where one holds).
 
     Returns
     -------
@@ -319,13 +303,24 @@ def train_vicreg(G: torch.Tensor | Relation, n_components: int, weights: str, se
         Converged (else :class:`torch_impl.fit.NotConverged` propagates: NOT_CONVERGED); its z
         lies on ``device``.
     """
-    if weights not in WEIGHTS:
-        raise ValueError(f"weights must be one of {sorted(WEIGHTS)}, got {weights!r}")
-    alpha, beta, gamma = WEIGHTS[weights]
-    G = as_relation(G).to(device=torch.device(device))
+    if weights not in (*WEIGHTS, DECOUPLED_REGIME):
+        raise ValueError(f"weights must be one of {sorted(WEIGHTS)} or {DECOUPLED_REGIME!r}, "
+                         f"got {weights!r}")
+    G = as_relation(G)
+    alpha, beta, gamma = (
+        vcf.decoupled_regime_weights(vcf.laplacian_spectrum(G, n_components), G.n,
+                                     gamma_factor=gamma_factor, rho=rho)
+        if weights == DECOUPLED_REGIME else WEIGHTS[weights])
+    spec = vcf.laplacian_spectrum(G, n_components)
+    _, start = vcf.closed_form_start(spec, G.n, alpha=alpha, beta=beta, gamma=gamma)
+    inits = [] if start is None else [start.to(device)]
+    G = G.to(device=torch.device(device))
     objective = vicreg_objective(G, alpha=alpha, beta=beta, gamma=gamma)
-    return fit_free(objective, (G.n, n_components), seed=seed, restarts=RESTARTS,
-                    grad_tol=GRAD_TOL, device=device, progress=False).require_converged()
+    with vcf.small_problem_threads(G.n * n_components):
+        fit = fit_free(objective, (G.n, n_components), inits=inits, init_noise=_START_NOISE,
+                       seed=seed, restarts=restarts, grad_tol=GRAD_TOL, device=device,
+                       progress=False)
+    return fit.require_converged()
 
 
 def train_vicreg_convention(n_samples: int, n_components: int, convention: str, seed: int, *,
@@ -380,6 +375,10 @@ class BothProblems:
         :func:`offdiagonal_covariance` of the optimum.
     certificate : float
         The fit's certificate.
+    min_tangent_eig : float
+        The fit's second-order certificate (:attr:`FitResult.min_tangent_eig`).
+    n : int
+        N.
     """
 
     comparisons: dict[str, SpanComparison]
@@ -389,6 +388,8 @@ class BothProblems:
     degree_ratio: float
     offdiag_cov: float
     certificate: float
+    min_tangent_eig: float
+    n: int
 
     @property
     def beyond_null(self) -> int:
@@ -412,6 +413,8 @@ class BothProblems:
             "degree_ratio": self.degree_ratio,
             "offdiag_cov": self.offdiag_cov,
             "certificate": self.certificate,
+            "min_tangent_eig": self.min_tangent_eig,
+            "n": self.n,
         }
 
     def figure_data(self) -> dict[str, object]:
@@ -423,6 +426,8 @@ class BothProblems:
 
 
 def measure_both_problems(G: torch.Tensor | Relation, offset: int, weights: str, seed: int, *,
+                          gamma_factor: float = 2.0, rho: float = 2.0,
+                          restarts: int = RESTARTS,
                           device: torch.device | str) -> BothProblems:
     """Train VICReg on G (N, N) and compare its optimum with both problems.
 
@@ -432,12 +437,13 @@ def measure_both_problems(G: torch.Tensor | Relation, offset: int, weights: str,
     G = as_relation(G)
     n = G.n
     n_components = max(1, min(G.n_components - 1 + offset, n - 2))
-    fit = train_vicreg(G, n_components, weights, seed, device=device)
+    fit = train_vicreg(G, n_components, weights, seed, device=device, gamma_factor=gamma_factor,
+                       rho=rho, restarts=restarts)
     z = fit.z.cpu()
     span = centred_range(z)
     comparisons = {p: compare_span(span, nontrivial_spectrum(G, p), G) for p in PROBLEMS}
     return BothProblems(comparisons, span, n_components, G.n_components, degree_ratio(G),
-                        offdiagonal_covariance(z), fit.grad_norm)
+                        offdiagonal_covariance(z), fit.grad_norm, fit.min_tangent_eig, n)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -458,6 +464,8 @@ class ConventionSpan:
     loss : float
         The optimal loss.
     certificate : float
+    min_tangent_eig : float
+        The fit's second-order certificate (:attr:`FitResult.min_tangent_eig`).
     """
 
     comparison: SpanComparison
@@ -467,6 +475,7 @@ class ConventionSpan:
     view_gap: float
     loss: float
     certificate: float
+    min_tangent_eig: float
 
     def extra(self) -> dict[str, float]:
         """Extra measurements of the trial (its error is ``comparison.angle``)."""
@@ -480,6 +489,8 @@ class ConventionSpan:
             "rank_margin": self.span.rank_margin,
             "loss": self.loss,
             "certificate": self.certificate,
+            "min_tangent_eig": self.min_tangent_eig,
+            "n": 2 * (self.rank_cap + 1),
         }
 
     def figure_data(self) -> dict[str, int]:
@@ -503,7 +514,7 @@ def measure_convention(n_samples: int, k: int, convention: str, seed: int, *,
     z_a, z_b = branches_from_views(z)
     view_gap = float((z_a - z_b).norm() / (z - z.mean(dim=0)).norm())
     return ConventionSpan(comparison, span, n_components, n_samples - 1, view_gap, fit.loss,
-                          fit.grad_norm)
+                          fit.grad_norm, fit.min_tangent_eig)
 
 
 # -- figures the claims share ------------------------------------------------------------------
@@ -576,7 +587,10 @@ CONVENTION_NOTES = (
     "(per-branch covariance cannot be diagonal: loss > 0), whereas the paper's pooled loss at "
     "large beta has rank K and spends the extra columns on view-difference eigenvectors "
     "(eigenvalue 2; BL22-C1a, docs/catalogue/BL22.md#bl22-c2 flag (c)). K = min(k, 2 N' - 2), "
-    "N' in [3, 6]."
+    "k in [1, 8], N' in [3, 32] (N up to 64; quick: N' <= 6), 20 trials. Relations: the "
+    "two-branch code takes exactly two views per sample, so only the views family with V = 2 "
+    "fits it (tests/claims/graphs.py's other families have no branch split). Extras n, rank, "
+    "min_tangent_eig (the fit's second-order certificate)."
 )
 """The reasoning shared by BL22-C1-official and BL22-C1-solo (their notes end with it)."""
 

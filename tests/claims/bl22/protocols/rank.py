@@ -1,13 +1,14 @@
 """Rank / singular-vector protocols of BL22-C5, BL22-C6 (free Z) and BL22-K1.
 
-What it offers: the test graphs and sweeps of the family (:func:`cases`, :func:`k_grid`), the
+What it offers: the test graphs and sweeps of the family (:func:`cases`, :func:`k_grid`; graphs
+are named by a spec of ``tests/claims/graphs.py`` or a key of :data:`GRAPHS`), the
 certified free-Z optima of the audited losses (:func:`optimum`, cached: the C5, C6 and K1
 claims audit the same trained optima), the representation each loss actually sees
 (:func:`canonical`), and the measurements: ranks against a closed-form law (:func:`rank_sweep`),
 spans against G's top eigenspace (:func:`component_basis`) and loss changes under right
-rotations Z -> Z R (:func:`rotation_sweep`). Everything is float64; only SimCLR's fit runs on the
-given device (N <= 9: the other fits run on one CPU thread, where threads and devices only add
-overhead).
+rotations Z -> Z R (:func:`rotation_sweep`). Everything is float64; every fit runs on the given
+device (seeded draws are made on the CPU, then moved) and returns its optimum on the CPU, with
+its second-order certificate (``Optimum.min_tangent_eig``).
 
 Losses and their conventions (docs/catalogue/BL22.md#notation and
 docs/catalogue/BL22.md#codebase-conventions):
@@ -35,12 +36,13 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from tests.claims import graphs as graph_families
 from tests.claims.bl22.protocols import barlow_twins as bt
 from tests.claims.bl22.protocols import simclr
 from tests.claims.bl22.protocols import vicreg_closed_form as vicreg
 from tests.claims.bl22.protocols.settings import RANK_RTOL
 from tests.claims.runtime import generator
-from torch_impl.fit import cached_fit
+from torch_impl.fit import FitResult, cached_fit
 from torch_impl.losses import (
     barlow_twins_loss_convention,
     barlow_twins_loss_from_relation,
@@ -54,13 +56,25 @@ from torch_impl.relations import Relation, as_relation, component_indicators, vi
 
 __all__ = [
     "GRAPHS",
+    "COMPONENT_SPECS",
     "TAU",
     "VICREG_WEIGHTS",
     "VICREG_GAMMA",
     "CONVENTION_WEIGHTS",
     "LOSSES",
+    "TWO_VIEW_SPECS",
+    "COMPONENT_FAMILIES",
+    "CLIQUE_FAMILIES",
+    "VICREG_GAMMAS",
+    "vicreg_gammas",
+    "SIMCLR_TAUS",
+    "simclr_taus",
     "cases",
+    "scale_specs",
+    "settings_text",
+    "SCALE_COMPONENTS",
     "convention_cases",
+    "n_views",
     "case_points",
     "conventions",
     "relation",
@@ -75,27 +89,60 @@ __all__ = [
     "sweep_decades",
     "margin_factor",
     "component_basis",
+    "component_gap",
     "rotation_change",
     "worst_rotation_change",
     "RotationSweep",
     "rotation_sweep",
     "random_orthogonal",
+    "simplex_start",
     "isotropic_random",
 ]
 
 GRAPHS = {"views4x2": (4, 2), "views3x3": (3, 3)}
 """name -> (N', V) of a views graph (BL22 Sec. 2.1): c = N' components of V-cliques."""
+COMPONENT_SPECS = {
+    "views": ("views(n=4,v=2)", "views(n=3,v=3)", "views(n=2,v=4)", "views(n=3,v=2)"),
+    "labels": ("labels(sizes=3-5)", "labels(sizes=2-3-4)", "labels(sizes=2-4-6)"),
+    "sbm": ("sbm(sizes=3-5,p=0.4,seed=1)", "sbm(sizes=4-6-8,p=0.4,seed=3)"),
+    "knn": ("knn(n=16,k=2,seed=0)", "knn(n=16,k=2,seed=28)"),
+}
+"""family -> relation specs (``tests/claims/graphs.py``) with c in 2..4 components, small first:
+the graphs the full profile sweeps K on (quick: the first spec of the first family). views and
+labels (unequal classes) are clique-structured: G + I is block-diagonal of ones, so rank(G + I)
+= c and the component-rank laws apply; sbm and knn components are not cliques. N <= 18: every
+spec is swept over K with certified fits (the family's time budget)."""
+TWO_VIEW_SPECS = ("views(n=4,v=2)", "views(n=3,v=2)", "views(n=2,v=2)", "views(n=5,v=2)",
+                  "views(n=6,v=2)")
+"""V = 2 views graphs, the only relations the codebases' two-branch losses take."""
+COMPONENT_FAMILIES = ("views", "labels", "sbm", "knn")
+"""Every family of :data:`COMPONENT_SPECS`."""
+CLIQUE_FAMILIES = ("views", "labels")
+"""The families of :data:`COMPONENT_SPECS` whose G + I has rank c (the component-rank laws'
+premise)."""
+SIMCLR_TAUS = (0.5, 0.25, 1.0)
+"""SimCLR temperatures of the full profile's rank sweeps (quick and scale: the first)."""
+SCALE_COMPONENTS = 3
+"""c of the scale profile's graphs: K swept over c-1..c+1 (K >= 2), so that SimCLR's fits have
+a closed-form candidate start at every K (the simplex needs K >= c - 1)."""
 TAU = 0.5
 """SimCLR temperature (the C4 family audits the tau range)."""
 VICREG_WEIGHTS = {"alpha": 25.0, "beta": 1.0}
 """BL22's VICReg variance / covariance weights (BL22 naming)."""
 VICREG_GAMMA = 0.1
 """Small invariance weight: below gamma_full(beta) = 0.95 (BL22-K3a), so full rank predicted."""
+VICREG_GAMMAS = (0.1, 0.02)
+"""Invariance weights of the full profile's VICReg sweeps (quick: the first)."""
 CONVENTION_WEIGHTS = {"sim": 25.0, "std": 25.0, "cov": 1.0}
 """The codebases' default VICReg weights (docs/catalogue/BL22.md#codebase-conventions)."""
 LOSSES = ("simclr", "bt", "vicreg", "vicreg-official", "vicreg-solo", "bt-official", "bt-solo")
 """The losses :func:`optimum` trains (module docstring)."""
 _PROFILES = ("quick", "full")
+# From this N on (the scale profile) a random start alone is slow (SimCLR's plateau,
+# BarlowTwins' quartic valley without Newton steps beyond 2048 parameters): fits start from
+# the closed-form candidate (perturbed), and only from it where it is a certified global
+# minimum (SimCLR's simplex on a views graph for K >= c - 1, BarlowTwins' zero-loss point).
+_LARGE_N = 1024
 # worst_rotation_change: Haar draws scored, the best few of which (per sign of the change) seed
 # a local search over O(K). With 32 draws and 2 searches the codebases' optima gave the same
 # maximum to 1e-10 from every representative tried (two CPU kernel settings, two seeds).
@@ -109,42 +156,127 @@ def _check_profile(profile: str) -> None:
         raise ValueError(f"profile: expected 'quick' or 'full', got {profile!r}")
 
 
-def _check_graph(graph: str) -> None:
-    if graph not in GRAPHS:
-        raise ValueError(f"graph: expected one of {sorted(GRAPHS)}, got {graph!r}")
-
-
 # -------------------------------------------------------------------------------------------
 # Sweeps
 # -------------------------------------------------------------------------------------------
 
 
-def cases(profile: str, run_seed: int) -> list[dict[str, str | int]]:
+def cases(profile: str, run_seed: int, *, families: tuple[str, ...] = ("views",),
+          scale: bool = False, device: torch.device | str | None = None
+          ) -> list[dict[str, str | int]]:
     """The (graph, fit seed) settings of ``profile``, small first.
 
     Parameters
     ----------
     profile : {"quick", "full"}
     run_seed : int
-        The run seed s (``--seed``); the fit seeds are 2 s and 2 s + 1.
+        The run seed s (``--seed``); the fit seed is 2 s.
+    families : tuple of str, default=("views",)
+        Keys of :data:`COMPONENT_SPECS`, in order.
+    scale : bool, default=False
+        The scale profile (``verify.at_scale()``): :func:`scale_specs` instead.
+    device : torch.device or str, optional
+        The run's device (sizes at scale depend on it).
 
     Returns
     -------
     list of dict
-        ``{"graph": name, "seed": fit seed}``: quick = views4x2 with 2 s; full = views4x2 with
-        2 s and 2 s + 1, then views3x3 (V = 3) with 2 s.
+        ``{"graph": spec, "seed": 2 s}``: quick = the first spec of the first family; full =
+        every spec of every family, family by family; scale = :func:`scale_specs`.
     """
     _check_profile(profile)
-    first, second = 2 * run_seed, 2 * run_seed + 1
+    unknown = sorted(set(families) - set(COMPONENT_SPECS))
+    if unknown or not families:
+        raise ValueError(f"families: expected names from {sorted(COMPONENT_SPECS)}, got "
+                         f"{families!r}")
+    if scale:
+        specs = scale_specs(families, device)
+    else:
+        specs = [spec for name in families for spec in COMPONENT_SPECS[name]]
+        specs = specs[:1] if profile == "quick" else specs
+    return [{"graph": spec, "seed": 2 * run_seed} for spec in specs]
+
+
+def scale_specs(families: tuple[str, ...], device: torch.device | str | None) -> list[str]:
+    """Two graphs of the scale profile, N at both ends of ``graphs.size_range`` at scale.
+
+    The first of ``families`` at the smallest N, the next (or the same) at the largest, each
+    with c = :data:`SCALE_COMPONENTS` components: a views graph of ceil(N / c) views, or labels
+    with unequal classes around N / c summing to N.
+    """
+    device = torch.device(device) if device is not None else torch.device("cpu")
+    lo, hi = graph_families.size_range("full", scale=True, device=device)
+    names = (families[0], families[1 if len(families) > 1 else 0])
+    c = SCALE_COMPONENTS
+    specs = []
+    for name, n in zip(names, (lo, hi), strict=True):
+        if name == "views":
+            specs.append(f"views(n={c},v={-(-n // c)})")
+        elif name == "labels":
+            base = n // c - (c - 1)
+            sizes = [base + 2 * i for i in range(c)]
+            sizes[-1] += n - sum(sizes)
+            specs.append(f"labels(sizes={'-'.join(map(str, sizes))})")
+        else:
+            raise ValueError(f"families: the scale profile has views and labels graphs, got "
+                             f"{name!r}")
+    return specs
+
+
+def settings_text(settings: list[dict[str, str | int]]) -> str:
+    """The graphs of :func:`cases`' settings, once each, for a claim's ``settings``."""
+    return ", ".join(dict.fromkeys(str(setting["graph"]) for setting in settings))
+
+
+def simclr_taus(profile: str, *, scale: bool = False) -> tuple[float, ...]:
+    """The SimCLR temperatures swept: :data:`SIMCLR_TAUS` in the full profile, else its first
+    (the paper-family value :data:`TAU`)."""
+    _check_profile(profile)
+    return SIMCLR_TAUS if profile == "full" and not scale else SIMCLR_TAUS[:1]
+
+
+def vicreg_gammas(profile: str) -> tuple[float, ...]:
+    """The VICReg invariance weights swept: :data:`VICREG_GAMMAS` in the full profile, else
+    :data:`VICREG_GAMMA`."""
+    _check_profile(profile)
+    return VICREG_GAMMAS if profile == "full" else VICREG_GAMMAS[:1]
+
+
+def convention_cases(profile: str, run_seed: int, *, n_graphs: int = 1
+                     ) -> list[dict[str, str | int]]:
+    """The settings the codebases' two-branch losses run on: V = 2 views graphs (two branches
+    of N' samples), small first.
+
+    Parameters
+    ----------
+    profile : {"quick", "full"}
+    run_seed : int
+        The run seed s; the fit seeds are 2 s and 2 s + 1 (quick: 2 s).
+    n_graphs : int, default=1
+        How many of :data:`TWO_VIEW_SPECS` the full profile takes (1: views(n=4,v=2) only; the
+        BatchNorm BarlowTwins fits cost ~10x the paper loss's, the family's time budget).
+
+    Returns
+    -------
+    list of dict
+        ``{"graph": spec, "seed": fit seed}``, graphs slowest; quick: the first graph, 2 s.
+    """
+    _check_profile(profile)
+    if not 1 <= n_graphs <= len(TWO_VIEW_SPECS):
+        raise ValueError(f"n_graphs: expected 1..{len(TWO_VIEW_SPECS)}, got {n_graphs}")
     if profile == "quick":
-        return [{"graph": "views4x2", "seed": first}]
-    return [{"graph": "views4x2", "seed": first}, {"graph": "views4x2", "seed": second},
-            {"graph": "views3x3", "seed": first}]
+        return [{"graph": TWO_VIEW_SPECS[0], "seed": 2 * run_seed}]
+    return [{"graph": spec, "seed": seed} for spec in TWO_VIEW_SPECS[:n_graphs]
+            for seed in (2 * run_seed, 2 * run_seed + 1)]
 
 
-def convention_cases(profile: str, run_seed: int) -> list[dict[str, str | int]]:
-    """The :func:`cases` the codebases' two-branch losses run on: V = 2 graphs only."""
-    return [case for case in cases(profile, run_seed) if GRAPHS[case["graph"]][1] == 2]
+def n_views(graph: str) -> int | None:
+    """V of a views graph (a :data:`GRAPHS` key or a ``views(...)`` spec); None otherwise."""
+    if graph in GRAPHS:
+        return GRAPHS[graph][1]
+    if graph_families.family(graph) != "views":
+        return None
+    return int(graph.split("v=")[1].rstrip(")"))
 
 
 def case_points(settings: list[dict[str, str | int]],
@@ -185,10 +317,15 @@ def conventions(profile: str) -> tuple[str, ...]:
 
 @functools.cache
 def relation(graph: str) -> Relation:
-    """The views relation G (V N', V N') of a named graph of :data:`GRAPHS` (dense float64),
-    validated once (``G.dense()`` is the matrix)."""
-    _check_graph(graph)
-    return as_relation(views_relation(*GRAPHS[graph]))
+    """The relation G (N, N) of a graph, dense float64, validated once (``G.dense()`` is the
+    matrix): a key of :data:`GRAPHS` (a views graph) or a spec of ``tests/claims/graphs.py``."""
+    if graph in GRAPHS:
+        return as_relation(views_relation(*GRAPHS[graph]))
+    try:
+        return graph_families.build(graph).relation
+    except (ValueError, KeyError, AttributeError) as exc:
+        raise ValueError(f"graph: expected one of {sorted(GRAPHS)} or a graphs.py spec, got "
+                         f"{graph!r} ({exc})") from None
 
 
 def k_grid(c: int, profile: str, *, above: int = 1) -> list[int]:
@@ -234,12 +371,17 @@ class Optimum:
     certificate : float
         ``||grad|| / max(1, |loss|)`` (the min-norm subgradient for VICReg's hinges), at most
         ``settings.GRAD_TOL``.
+    min_tangent_eig : float
+        The second-order certificate: the smallest Hessian eigenvalue on the tangent space
+        modulo the loss's symmetries, relative to the largest (``FitResult.min_tangent_eig``;
+        not below ``-curvature_tol`` for a converged fit).
     """
 
     z: torch.Tensor
     canonical: torch.Tensor
     loss: float
     certificate: float
+    min_tangent_eig: float
 
 
 def canonical(loss: str, z: torch.Tensor) -> torch.Tensor:
@@ -286,18 +428,54 @@ def loss_value(loss: str, G: torch.Tensor | Relation, z: torch.Tensor,
     return barlow_twins_loss_convention(z_a, z_b, convention=convention)
 
 
-def _fit_vicreg(G: Relation, k: int, gamma: float, seed: int) -> tuple[torch.Tensor, float,
-                                                                      float]:
+def _fit_vicreg(G: Relation, k: int, gamma: float, seed: int, device: torch.device
+                ) -> FitResult:
     """VICReg's certified optimum from the hinge-regime closed form and a random start."""
     dense = G.dense()
     n = G.n
     spec = vicreg.laplacian_spectrum(dense, k)
     hinge = vicreg.coupled(spec, n, beta=VICREG_WEIGHTS["beta"], gamma=gamma)
     start = vicreg.embedding(spec, n, hinge.mu.sqrt(), unit_diagonal=True)
-    training = vicreg.train(dense, k, gamma=gamma, seed=seed,
+    training = vicreg.train(G.to(device), k, gamma=gamma, seed=seed,
                             starts={"hinge closed form": start, "random": None},
-                            **VICREG_WEIGHTS)
-    return training.z, training.loss, training.certificate
+                            device=device, **VICREG_WEIGHTS)
+    return training.best
+
+
+def simplex_start(G: Relation, k: int) -> torch.Tensor:
+    """Every node of component j at vertex j of a regular simplex, (N, K) on the CPU.
+
+    ``Z = P E``: P the component indicators (N, c), E (c, K) the orthonormal coordinates of the
+    centred I_c's rows in their (c - 1)-dimensional span, zero-padded (BL22-C4c's collapsed
+    optimum on a views graph; a start, not an optimum, for unequal components).
+
+    Raises
+    ------
+    ValueError
+        K < c - 1.
+    """
+    P = component_indicators(G).cpu()
+    c = P.shape[1]
+    if k < c - 1:
+        raise ValueError(f"k: the simplex needs K >= c - 1 = {c - 1}, got {k}")
+    centring = torch.eye(c, dtype=torch.float64) - 1.0 / c
+    _, vectors = torch.linalg.eigh(centring)  # eigenvalues 0, 1, ..., 1
+    vertices = torch.zeros(c, k, dtype=torch.float64)
+    vertices[:, : c - 1] = centring @ vectors[:, 1:]
+    return P @ vertices
+
+
+def _fit_bt(G: Relation, k: int, alpha: float, seed: int, device: torch.device, *,
+            random_start: bool) -> FitResult:
+    """BarlowTwins' certified optimum: for K <= c from the zero-loss point (a certified global
+    minimum, perturbed) and, if ``random_start``, a random start; for K > c from two random
+    starts."""
+    on_device = G.to(device)
+    inits = [bt.zero_loss_start(G, k)] if k <= G.n_components else []
+    return bt.fit_bt(lambda x: barlow_twins_loss_from_relation(x, on_device, alpha=alpha),
+                     (G.n, k), seed, device=device, inits=inits,
+                     restarts=2 if random_start or not inits else 1,
+                     symmetries=bt.column_scalings)
 
 
 @cached_fit
@@ -307,32 +485,36 @@ def _optimum(loss: str, graph: str, k: int, hyper: float, seed: int,
     if loss not in LOSSES:
         raise ValueError(f"loss: expected one of {LOSSES}, got {loss!r}")
     G = relation(graph)
+    large = G.n >= _LARGE_N
     if loss == "simclr":
-        fit = simclr.fit_simclr(G.to(device), k, hyper, seed=seed)
-        z, value, certificate = fit.z.cpu(), fit.loss, fit.grad_norm
+        inits = [simplex_start(G, k).to(device)] if large and k >= G.n_components - 1 else []
+        # On a views graph the simplex is SimCLR's global minimum for K >= c - 1 (BL22-C4c):
+        # a certified start, so no random restart at large N.
+        certified = bool(inits) and n_views(graph) is not None
+        fit = simclr.fit_simclr(G.to(device), k, hyper, seed=seed, inits=inits,
+                                restarts=1 if certified else 2)
     elif loss == "bt":
-        fit = bt.fit_bt(lambda x: barlow_twins_loss_from_relation(x, G, alpha=hyper), (G.n, k),
-                        seed)
-        z, value, certificate = fit.z, fit.loss, fit.grad_norm
+        fit = _fit_bt(G, k, hyper, seed, device, random_start=not large)
     elif loss == "vicreg":
-        z, value, certificate = _fit_vicreg(G, k, hyper, seed)
+        fit = _fit_vicreg(G, k, hyper, seed, device)
     elif loss.startswith("vicreg-"):
-        n_orig, n_views = GRAPHS[graph]
-        if n_views != 2:
+        n_orig = G.n // 2
+        if n_views(graph) != 2:
             raise ValueError(f"graph: the two-branch conventions need V = 2, got {graph!r}")
         fit = vicreg.train_convention(n_orig, k, loss.split("-", 1)[1], sim=hyper,
                                       std=CONVENTION_WEIGHTS["std"],
-                                      cov=CONVENTION_WEIGHTS["cov"], seed=seed)
-        z, value, certificate = fit.z, fit.loss, fit.grad_norm
+                                      cov=CONVENTION_WEIGHTS["cov"], seed=seed, device=device)
     else:
         convention = loss.split("-", 1)[1]
+        if n_views(graph) != 2:
+            raise ValueError(f"graph: the two-branch conventions need V = 2, got {graph!r}")
 
         def loss_fn(x: torch.Tensor) -> torch.Tensor:
             return barlow_twins_loss_convention(*branches_from_views(x), convention=convention)
 
-        fit = bt.fit_bt(loss_fn, (G.n, k), seed)
-        z, value, certificate = fit.z, fit.loss, fit.grad_norm
-    return Optimum(z, canonical(loss, z), value, certificate)
+        fit = bt.fit_bt(loss_fn, (G.n, k), seed, device=device)
+    z = fit.z.cpu()
+    return Optimum(z, canonical(loss, z), fit.loss, fit.grad_norm, fit.min_tangent_eig)
 
 
 def optimum(loss: str, graph: str, k: int, hyper: float, seed: int, *,
@@ -349,7 +531,8 @@ def optimum(loss: str, graph: str, k: int, hyper: float, seed: int, *,
     loss : str
         One of :data:`LOSSES`.
     graph : str
-        A key of :data:`GRAPHS` (the two-branch conventions need V = 2).
+        A key of :data:`GRAPHS` or a graphs.py spec (the two-branch conventions need a views
+        graph with V = 2).
     k : int
         K, the number of columns.
     hyper : float
@@ -358,7 +541,7 @@ def optimum(loss: str, graph: str, k: int, hyper: float, seed: int, *,
     seed : int
         The fit seed.
     device : torch.device or str
-        Where SimCLR's fit runs (the others run on the CPU); the returned tensors are on the CPU.
+        Where the fit runs; the returned tensors are on the CPU.
 
     Returns
     -------
@@ -420,6 +603,9 @@ class RankSweep:
         :func:`sweep_decades` of the per-K ``rank_decades``.
     certificate : float
         The worst certificate of the sweep's optima.
+    min_tangent_eig : float
+        The smallest second-order certificate of the sweep's optima
+        (``Optimum.min_tangent_eig``).
     """
 
     graph: str
@@ -432,6 +618,7 @@ class RankSweep:
     dropped: float
     margin_decades: float
     certificate: float
+    min_tangent_eig: float
 
     @property
     def error(self) -> float:
@@ -445,10 +632,11 @@ class RankSweep:
 
     @property
     def extra(self) -> dict[str, float]:
-        """A new dict: the worst certificate, rank - c at each K (keys
-        ``rank_minus_c_at_K=c+1`` ...), ``smallest_kept_sv``, ``largest_dropped_sv``,
+        """A new dict: N, c, the worst certificate, ``min_tangent_eig``, rank - c at each K
+        (keys ``rank_minus_c_at_K=c+1`` ...), ``smallest_kept_sv``, ``largest_dropped_sv``,
         ``margin_decades``."""
-        extra: dict[str, float] = {"certificate": self.certificate}
+        extra: dict[str, float] = {"n": self.n, "c": self.c, "certificate": self.certificate,
+                                   "min_tangent_eig": self.min_tangent_eig}
         extra.update({f"rank_minus_c_at_K=c{k - self.c:+d}": r - self.c
                       for k, r in zip(self.ks, self.ranks, strict=True)})
         extra.update(smallest_kept_sv=self.kept, largest_dropped_sv=self.dropped,
@@ -483,7 +671,7 @@ def rank_sweep(loss: str, graph: str, seed: int, hyper: float,
     G = relation(graph)
     c, n = G.n_components, G.n
     ks, ranks, predicted, decades = [], [], [], []
-    kept, dropped, certificate = 1.0, 0.0, 0.0
+    kept, dropped, certificate, curvature = 1.0, 0.0, 0.0, math.inf
     for k, opt in sweep(loss, graph, seed, hyper, profile=profile, device=device, above=above):
         report = rank_report(opt.canonical, rtol)
         law_rank = int(law(*(torch.tensor(float(v)) for v in (k, c, n))))
@@ -493,10 +681,21 @@ def rank_sweep(loss: str, graph: str, seed: int, hyper: float,
         decades.append(rank_decades(report, law_rank, rtol))
         kept, dropped = min(kept, report.kept), max(dropped, report.dropped)
         certificate = max(certificate, opt.certificate)
+        curvature = min(curvature, opt.min_tangent_eig)
     margin_decades = sweep_decades(decades, [r == p for r, p in zip(ranks, predicted,
                                                                      strict=True)])
     return RankSweep(graph, c, n, tuple(ks), tuple(ranks), tuple(predicted), kept, dropped,
-                     margin_decades, certificate)
+                     margin_decades, certificate, curvature)
+
+
+def component_gap(G: torch.Tensor | Relation) -> float:
+    """lambda_c - lambda_(c+1) of G (N, N), c = #components: the gap below G's top-c
+    eigenspace, which is span(P) on a clique-structured graph (V for a views graph; the
+    smallest class size for labels). inf when c = N."""
+    G = as_relation(G)
+    eig = torch.linalg.eigvalsh(G.dense()).flip(0)
+    c = G.n_components
+    return math.inf if c >= G.n else float(eig[c - 1] - eig[c])
 
 
 def component_basis(G: torch.Tensor | Relation, *, centred: bool) -> torch.Tensor:
@@ -585,11 +784,17 @@ class RotationSweep:
         Component count of the graph.
     changes : tuple of (int, float)
         (K, change) per K of the grid.
+    n : int
+        N.
+    min_tangent_eig : float
+        The smallest second-order certificate of the optima (NaN for random points).
     """
 
     point: str
     c: int
     changes: tuple[tuple[int, float], ...]
+    n: int
+    min_tangent_eig: float
 
     @property
     def error(self) -> float:
@@ -598,8 +803,13 @@ class RotationSweep:
 
     @property
     def extra(self) -> dict[str, float]:
-        """The change at each K, keys ``change_<point>_at_K=c+1`` ..."""
-        return {f"change_{self.point}_at_K=c{k - self.c:+d}": v for k, v in self.changes}
+        """N, the change at each K (keys ``change_<point>_at_K=c+1`` ...) and, at optima,
+        ``min_tangent_eig``."""
+        extra = {"n": self.n}
+        extra.update({f"change_{self.point}_at_K=c{k - self.c:+d}": v for k, v in self.changes})
+        if self.point == "optimum":
+            extra["min_tangent_eig"] = self.min_tangent_eig
+        return extra
 
 
 @functools.cache
@@ -649,7 +859,11 @@ def rotation_sweep(loss: str, graph: str, seed: int, hyper: float, point: str, *
     _check_profile(profile)
     changes = _rotation_changes(loss, graph, int(seed), float(hyper), point, bool(worst),
                                 profile, torch.device(device))
-    return RotationSweep(point, relation(graph).n_components, changes)
+    G = relation(graph)
+    curvature = (min(opt.min_tangent_eig for _, opt in sweep(loss, graph, seed, hyper,
+                                                                profile=profile, device=device))
+                 if point == "optimum" else math.nan)
+    return RotationSweep(point, G.n_components, changes, G.n, curvature)
 
 
 def random_orthogonal(k: int, rng: torch.Generator) -> torch.Tensor:

@@ -1,47 +1,47 @@
 """BL22-C4 protocols (SimCLR <-> global spectral embedding, BL22 Sec. 2.3 and Sec. 3-4).
 
-What the SimCLR claim modules share: the trial relations (:func:`relation`), the certified free-Z
-SimCLR optimum (:func:`fit_simclr`), the Gibbs bound and its certificate (:func:`gibbs_bound`,
-:func:`ghat`, :func:`gibbs_certificate`, :func:`gap_bound`; closed forms lambdified from
-:mod:`derivations.bl22.simclr`), the explicit embeddings an optimum is compared with
-(:func:`collapsed_configuration`, :func:`component_kernel`, :func:`normalized_gram`,
-:func:`candidate_comparison`) and the exact K = 1 minimum (:func:`one_d_exact_minimum`,
-:func:`one_d_limit_gap`). Everything is float64; tensors are built on the ``device`` argument
-(CPU by default) and fits run on their relation's device.
+What the SimCLR claim modules share: the certified free-Z SimCLR optimum (:func:`fit_simclr`,
+its curvature certificate taken modulo the loss's symmetries, :data:`SIMCLR_SYMMETRIES`), the
+Gibbs bound and its certificate (:func:`gibbs_bound`, :func:`ghat`, :func:`cross_entropy`,
+:func:`gibbs_certificate`, :func:`certificate_of`, :func:`pinsker_gap`, :func:`gap_bound`; closed
+forms lambdified from :mod:`derivations.bl22.simclr`), the explicit embeddings an optimum is
+compared with (:func:`collapsed_configuration`, :func:`component_kernel`,
+:func:`normalized_gram`, :func:`candidate_comparison`), the exact K = 1 minimum
+(:func:`one_d_exact_minimum`, :func:`one_d_limit_gap`) and views-graph specs at any size
+(:func:`views_specs`). Trial relations come from ``tests/claims/graphs.py``. Everything is
+float64; tensors are built on the ``device`` argument and fits run on their relation's device.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from hypothesis import strategies as st
 
 from derivations.base import lambdify_torch
 from derivations.bl22 import simclr as sym
 from tests.claims.bl22.protocols.settings import GRAD_TOL
 from torch_impl.fit import FitResult, fit_free
+from torch_impl.fit.symmetries import right_rotations
 from torch_impl.losses import simclr_loss
 from torch_impl.metrics import relative_error
-from torch_impl.relations import (
-    as_relation,
-    class_relation,
-    degree,
-    knn_relation,
-    ring_relation,
-    views_relation,
-)
+from torch_impl.relations import as_relation, degree, views_relation
 from torch_impl.spectral import kernel_pca
 
 __all__ = [
     "DTYPE",
-    "RELATION_KINDS",
-    "relation",
+    "SIMCLR_SYMMETRIES",
     "fit_simclr",
     "gibbs_bound",
     "ghat",
+    "cross_entropy",
+    "certificate_of",
+    "pinsker_gap",
     "gibbs_certificate",
     "gap_bound",
     "normalized_gram",
@@ -51,11 +51,14 @@ __all__ = [
     "candidate_comparison",
     "one_d_exact_minimum",
     "one_d_limit_gap",
+    "views_specs",
 ]
 
 DTYPE = torch.float64
-RELATION_KINDS = ("views", "class", "knn", "ring")
-"""The relation families :func:`relation` draws from."""
+SIMCLR_SYMMETRIES = right_rotations
+"""L_simCLR depends on Z only through normalize(Z) normalize(Z)^T: rotations Z -> Z R and row
+scalings z_i -> s_i z_i leave it unchanged. :func:`fit_simclr` fixes the row scales (its gauge
+term), so its curvature certificate is taken modulo the rotations only."""
 
 _gibbs_term = lambdify_torch(sym.GIBBS_TERM, [sym.DEGREE])
 _phi = lambdify_torch(sym.PHI, [sym.RATIO])
@@ -70,60 +73,27 @@ def _scalar(value: float) -> torch.Tensor:
     return torch.tensor(float(value), dtype=DTYPE)
 
 
-def relation(kind: str, n: int, rng: torch.Generator, *,
-             device: torch.device | str = "cpu") -> torch.Tensor:
-    """A relation of about ``n`` nodes, every node of degree >= 1, shape (N, N), float64.
-
-    Parameters
-    ----------
-    kind : {"views", "class", "knn", "ring"}
-        ``views``: V = 2 or 3 views (drawn) of max(n // V, 2) samples; ``class``: random
-        classes of size >= 2 (unequal degrees); ``knn``: symmetrised 2- or 3-NN graph of n
-        Gaussian points in R^3 (irregular); ``ring``: the cycle C_max(n, 3).
-    n : int
-        Approximate number of nodes, >= 2.
-    rng : torch.Generator
-        CPU generator of the draws (consumed in the order above).
-    device : torch.device or str, default="cpu"
-
-    Returns
-    -------
-    torch.Tensor of shape (N, N)
-        N = n except for ``views`` (V * max(n // V, 2)) and small ``class`` / ``ring``.
-    """
-    if kind == "views":
-        n_views = 2 + int(torch.randint(0, 2, (1,), generator=rng))
-        return views_relation(max(n // n_views, 2), n_views, device=device)
-    if kind == "class":
-        sizes, left = [], n
-        while left >= 4:
-            size = 2 + int(torch.randint(0, left - 3, (1,), generator=rng))
-            sizes.append(size)
-            left -= size
-        sizes.append(max(left, 2))
-        return class_relation(tuple(sizes), device=device)
-    if kind == "knn":
-        X = torch.randn(n, 3, generator=rng, dtype=DTYPE).to(device)
-        return knn_relation(X, 2 + int(torch.randint(0, 2, (1,), generator=rng)))
-    if kind == "ring":
-        return ring_relation(max(n, 3), device=device)
-    raise ValueError(f"kind must be one of {RELATION_KINDS}, got {kind!r}")
-
-
 def _unit_rows(Z: torch.Tensor) -> torch.Tensor:
     """Z with each row scaled to unit norm (N, K): a symmetry of L_simCLR."""
     return F.normalize(Z, dim=1)
 
 
 def fit_simclr(G: torch.Tensor, k: int, tau: float, *, seed: int, restarts: int = 2,
-               grad_tol: float = GRAD_TOL) -> FitResult:
+               grad_tol: float = GRAD_TOL, inits: Sequence[torch.Tensor] = ()) -> FitResult:
     """Certified free-Z minimum of BL22's L_simCLR(Z; G, tau) (Sec. 2.3) over Z in R^{N x K}.
 
     Seeded L-BFGS restarts (:func:`torch_impl.fit.fit_free`, ``max_iter`` 3000), the best kept,
     on G's device. L_simCLR depends on Z only through normalize(Z), so each row's gradient is
     tangential and shrinks as 1 / ||z_i||: a fit that inflated its rows would pass the
     certificate too easily. The fit is therefore certified, polished and returned at unit rows
-    (fit's ``normalise`` option).
+    (fit's ``normalise`` option), with its curvature certificate taken modulo
+    :data:`SIMCLR_SYMMETRIES` (``FitResult.min_tangent_eig``).
+
+    The objective is L_simCLR(Z) + sum_i (||z_i||^2 - 1)^2. The gauge term fixes the row
+    scales, a symmetry of L_simCLR: it vanishes with its gradient at unit rows, so a certified
+    point of the sum at unit rows is one of L_simCLR with the same loss. Without it L-BFGS's
+    steps, orthogonal to the rows, inflate them until a restart leaves the iterate bound
+    (development: path N = 21, K = 2, tau = 0.2 "diverged").
 
     Parameters
     ----------
@@ -136,8 +106,12 @@ def fit_simclr(G: torch.Tensor, k: int, tau: float, *, seed: int, restarts: int 
     seed : int
         Seed of the restarts' random starts.
     restarts : int, default=2
+        Starts in all, ``inits`` included; the others are seeded random draws.
     grad_tol : float, default=settings.GRAD_TOL
         Certificate ``||grad|| / max(1, |L|)`` required (by fit's margin, 100x below).
+    inits : sequence of torch.Tensor of shape (N, K), default=()
+        Candidate starts (e.g. a closed form, at large N where random starts are slow), each
+        perturbed by 1e-3 relative seeded noise so that a candidate that is a saddle is left.
 
     Returns
     -------
@@ -153,11 +127,12 @@ def fit_simclr(G: torch.Tensor, k: int, tau: float, *, seed: int, restarts: int 
     loss_of = simclr_loss.unchecked
 
     def loss(Z: torch.Tensor) -> torch.Tensor:
-        return loss_of(Z, rel, tau=tau)
+        return loss_of(Z, rel, tau=tau) + (Z.square().sum(dim=1) - 1).square().sum()
 
     return fit_free(loss, (rel.n, k), seed=seed, restarts=restarts, grad_tol=grad_tol,
-                    max_iter=3000, normalise=_unit_rows, device=rel.device,
-                    progress=False).require_converged()
+                    inits=list(inits) or None, init_noise=1e-3 if inits else 0.0,
+                    max_iter=3000, normalise=_unit_rows, symmetries=SIMCLR_SYMMETRIES,
+                    device=rel.device, progress=False).require_converged()
 
 
 def gibbs_bound(G: torch.Tensor) -> float:
@@ -200,11 +175,75 @@ def ghat(Z: torch.Tensor, tau: float) -> torch.Tensor:
     return torch.softmax(s, dim=1)
 
 
-def gibbs_certificate(Z: torch.Tensor, G: torch.Tensor, tau: float) -> float:
-    """L_simCLR(Z) - B as a sum of non-negative terms (BL22-C4a's identity).
+def cross_entropy(q: torch.Tensor, G: torch.Tensor) -> float:
+    """-sum_ij G_ij log q_ij of a right-stochastic zero-diagonal q (N, N) (BL22 Sec. 2.3).
 
-    sum_i [sum_{j in P(i)} phi(d_i q_ij) + d_i sum_{k not in P(i), k != i} q_ik], q = Ghat(Z),
-    phi(u) = u - 1 - log u (PHI).
+    L_simCLR(Z) = cross_entropy(Ghat(Z), G); at q = D^{-1} G it equals the Gibbs bound.
+
+    Parameters
+    ----------
+    q : torch.Tensor of shape (N, N)
+        Rows sum to 1, q_ij > 0 wherever G_ij > 0.
+    G : torch.Tensor of shape (N, N)
+        Dense relation.
+
+    Returns
+    -------
+    float
+    """
+    positive = G > 0
+    return float(-(G[positive] * q[positive].log()).sum())
+
+
+def certificate_of(q: torch.Tensor, G: torch.Tensor) -> float:
+    """cross_entropy(q, G) - B as a sum of non-negative terms (BL22-C4a's identity).
+
+    sum_i [sum_{j in P(i)} phi(d_i q_ij) + d_i sum_{k not in P(i), k != i} q_ik], phi(u) = u - 1
+    - log u (PHI): every term is >= 0 and all vanish iff q = D^{-1} G.
+
+    Parameters
+    ----------
+    q : torch.Tensor of shape (N, N)
+        Right-stochastic, zero diagonal, q_ij > 0 wherever G_ij > 0.
+    G : torch.Tensor of shape (N, N)
+        Dense relation.
+
+    Returns
+    -------
+    float
+        >= 0.
+    """
+    d = degree(G)[:, None].expand_as(q)
+    positive = G > 0
+    negative = ~positive & ~torch.eye(G.shape[0], dtype=torch.bool, device=G.device)
+    return float(_phi(d[positive] * q[positive]).sum() + (d * q)[negative].sum())
+
+
+def pinsker_gap(q: torch.Tensor, G: torch.Tensor) -> float:
+    """1/2 sum_i ||q_i - (D^{-1} G)_i||_1^2: a lower bound of cross_entropy(q, G) - B.
+
+    Row i's gap is d_i KL(u_i || q_i) (u_i uniform on i's positives), and Pinsker's inequality
+    with d_i >= 1 bounds it below by ||u_i - q_i||_1^2 / 2: a gap near 0 forces q near D^{-1} G
+    (BL22-C4a's "only if", quantitatively). Rows of isolated nodes are skipped.
+
+    Parameters
+    ----------
+    q : torch.Tensor of shape (N, N)
+        Right-stochastic.
+    G : torch.Tensor of shape (N, N)
+
+    Returns
+    -------
+    float
+    """
+    d = degree(G)
+    rows = d > 0
+    target = G[rows] / d[rows, None]
+    return float((q[rows] - target).abs().sum(dim=1).square().sum() / 2)
+
+
+def gibbs_certificate(Z: torch.Tensor, G: torch.Tensor, tau: float) -> float:
+    """:func:`certificate_of` at q = Ghat(Z): L_simCLR(Z) - B as non-negative terms.
 
     Parameters
     ----------
@@ -218,11 +257,7 @@ def gibbs_certificate(Z: torch.Tensor, G: torch.Tensor, tau: float) -> float:
     float
         >= 0.
     """
-    q = ghat(Z, tau)
-    d = degree(G)[:, None].expand_as(q)
-    positive = G > 0
-    negative = ~positive & ~torch.eye(G.shape[0], dtype=torch.bool, device=G.device)
-    return float(_phi(d[positive] * q[positive]).sum() + (d * q)[negative].sum())
+    return certificate_of(ghat(Z, tau), G)
 
 
 def gap_bound(n_orig: int, n_views: int, tau: float, *, simplex: bool) -> float:
@@ -260,7 +295,7 @@ def component_kernel(G: torch.Tensor) -> torch.Tensor:
 
 
 def collapsed_configuration(n_orig: int, n_views: int, k: int, *, simplex: bool,
-                            device: torch.device | str = "cpu") -> torch.Tensor:
+                            device: torch.device | str) -> torch.Tensor:
     """Views-graph embedding with every view of sample i at one unit direction (BL22-C4b).
 
     ``simplex=True`` (needs K >= N' - 1): the directions are the rows of the kernel-PCA
@@ -272,7 +307,7 @@ def collapsed_configuration(n_orig: int, n_views: int, k: int, *, simplex: bool,
     n_orig, n_views, k : int
         N' samples, V views, K columns.
     simplex : bool
-    device : torch.device or str, default="cpu"
+    device : torch.device or str
 
     Returns
     -------
@@ -386,3 +421,28 @@ def one_d_limit_gap(n_orig: int, n_views: int) -> float:
         return 0.0 if m == 0 else float(_one_d_block(v, _scalar(m)))
 
     return min(block(m) + block(n_orig - m) for m in range(n_orig + 1))
+
+
+@st.composite
+def views_specs(draw: st.DrawFn, n: tuple[int, int], n_orig: tuple[int, int]) -> str:
+    """Strategy of views-graph specs (``tests/claims/graphs.py``) with N = N' V in ``n``.
+
+    ``graphs.relations`` draws V in 2..4; the simplex claims (BL22-C4c) need K >= N' - 1, so
+    at large N they keep N' small and take many views instead (V up to N / N').
+
+    Parameters
+    ----------
+    n : (int, int)
+        Smallest and largest N.
+    n_orig : (int, int)
+        Smallest and largest N' (>= 2).
+
+    Returns
+    -------
+    str
+        ``"views(n=N',v=V)"``, V >= 2.
+    """
+    lo, hi = n
+    orig = draw(st.integers(n_orig[0], min(n_orig[1], hi // 2)))
+    views = draw(st.integers(max(2, -(-lo // orig)), max(2, hi // orig)))
+    return f"views(n={orig},v={views})"

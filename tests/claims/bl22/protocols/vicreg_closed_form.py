@@ -30,6 +30,7 @@ optimum against a prediction (:func:`decoupled_errors`, :func:`hinge_errors`,
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 from collections.abc import Callable, Mapping
@@ -79,12 +80,19 @@ __all__ = [
     "Decoupled",
     "decoupled",
     "decoupled_regime_gamma",
+    "decoupled_regime_weights",
     "Coupled",
     "coupled",
+    "hinge_regime_gamma",
     "unit_diagonal_rotation",
     "embedding",
+    "collapsed_start",
+    "regime",
+    "closed_form_start",
     "predicted_rank",
     "pair_hessian",
+    "pair_tilt_loss",
+    "small_problem_threads",
     "Training",
     "train",
     "centred_spectrum",
@@ -108,6 +116,13 @@ ALPHA = 25.0
 """VICReg's customary variance weight (official std_coeff = 25), fixed across the family."""
 CUSTOMARY = {"alpha": 25.0, "beta": 1.0, "gamma": 25.0}
 """VICReg's customary weights in BL22's naming (official sim/std/cov = 25/25/1)."""
+
+# Fits up to this many parameters (N K) run on one thread (thread hand-offs dominate there);
+# larger ones (the scale profile) keep torch's threads.
+_SINGLE_THREAD_MAX = 4096
+
+# hinge_regime_gamma's largest answer.
+_GAMMA_SEARCH_MAX = 1e4
 
 # An iteration budget every fit of the family has met with margin (the most seen: ~800).
 _MAX_ITER = 3000
@@ -209,7 +224,8 @@ def laplacian_spectrum(G: torch.Tensor | Relation, k: int) -> Spectrum:
     in_cluster = ev <= ev[k - 1] + CLUSTER_TOL
     rest = ev[~in_cluster]
     eigengap = float(rest[0] - ev[k - 1]) if rest.numel() else math.inf
-    n_components = int((torch.linalg.eigvalsh(L) <= CLUSTER_TOL).sum())
+    # The constant's eigenvalue 0 was shifted away: the other zeros are the components but one.
+    n_components = int((ev <= CLUSTER_TOL).sum()) + 1
     return Spectrum(lam, vecs[:, :k], vecs[:, in_cluster], ev[in_cluster], eigengap,
                     n_components)
 
@@ -303,6 +319,29 @@ def decoupled_regime_gamma(spec: Spectrum, n: int, *, alpha: float) -> float:
     return alpha * n / (4 * float(above[0]) * (n - 1))
 
 
+def decoupled_regime_weights(spec: Spectrum, n: int, *, gamma_factor: float,
+                             rho: float) -> tuple[float, float, float]:
+    """(alpha, beta, gamma) inside the decoupled form's regime, relative to the spectrum.
+
+    alpha = :data:`ALPHA`; gamma = ``gamma_factor`` times :func:`decoupled_regime_gamma` (at
+    most one eigenvalue level of the bottom K on the hinge; ``gamma_factor`` itself when the K
+    eigenvalues are one level); beta = ``rho`` beta*(gamma) (``rho`` when beta* = 0: no pair of
+    distinct eigenvalues). Drawing (gamma_factor > 1, rho >= 1) draws the regime, whatever the
+    graph's spectral scale.
+
+    Parameters
+    ----------
+    spec : Spectrum
+    n : int
+        N.
+    gamma_factor, rho : float
+    """
+    levels = bool((spec.lam > spec.lam[0] + CLUSTER_TOL).any())
+    gamma = gamma_factor * (decoupled_regime_gamma(spec, n, alpha=ALPHA) if levels else 1.0)
+    beta_star = decoupled(spec, n, alpha=ALPHA, gamma=gamma).beta_star
+    return ALPHA, rho * beta_star if beta_star > 0 else rho, gamma
+
+
 @dataclass(frozen=True)
 class Coupled:
     """Hinge-regime prediction (``coupled_derivation``).
@@ -357,6 +396,32 @@ def coupled(spec: Spectrum, n: int, *, beta: float, gamma: float) -> Coupled:
     raise AssertionError("unreachable: m = 1 always returns")
 
 
+def hinge_regime_gamma(spec: Spectrum, n: int, *, alpha: float, beta: float) -> float:
+    """The largest gamma with nu <= alpha / 2 (:func:`coupled`) at this beta, by bisection.
+
+    nu grows with gamma (c lambda grows, and fewer columns are kept), so every gamma below the
+    returned value is inside the hinge regime's stated condition. Capped at ``_GAMMA_SEARCH_MAX``
+    (nu stays bounded in gamma when the kept columns all have lambda = 0).
+
+    Parameters
+    ----------
+    spec : Spectrum
+    n : int
+        N.
+    alpha, beta : float
+        Variance and covariance weights.
+    """
+    lo, hi = 0.0, 1.0
+    while coupled(spec, n, beta=beta, gamma=hi).nu <= alpha / 2:
+        if hi >= _GAMMA_SEARCH_MAX:
+            return _GAMMA_SEARCH_MAX
+        lo, hi = hi, 2.0 * hi
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if coupled(spec, n, beta=beta, gamma=mid).nu <= alpha / 2 else (lo, mid)
+    return lo
+
+
 def unit_diagonal_rotation(mu: torch.Tensor) -> torch.Tensor:
     """An orthogonal Q (K, K) with diag(Q diag(mu) Q^T) = 1, for mu (K,) >= 0 with sum mu = K.
 
@@ -408,13 +473,34 @@ def embedding(spec: Spectrum, n: int, column_std: torch.Tensor, *,
     return math.sqrt(n - 1) * spec.basis @ torch.diag(column_std) @ Q.T
 
 
-def predicted_rank(spec: Spectrum, n: int, *, alpha: float, beta: float,
-                   gamma: float) -> int | None:
-    """Rank of the optimum where a closed form holds, else None.
+def collapsed_start(spec: Spectrum, n: int, column_std: torch.Tensor) -> torch.Tensor:
+    """The decoupled form with its higher columns folded onto the lowest eigenvalue level, (N, K).
 
-    Decoupled regime (beta >= beta*): the number of t_k above ``RANK_RTOL * max t`` (K until
-    the smallest t_k falls below the rank threshold). Hinge regime (nu <= alpha/2): the number
-    m of kept columns.
+    Column k < r keeps sqrt(N-1) t_k u_k (r = the columns of the lowest level); column k >= r
+    becomes sqrt(N-1) t_k u_{k mod r}: correlated with a lower column, it pays covariance and
+    saves invariance. A start in the basin of the collapsed, lower-rank optima that compete
+    with the decoupled form (BL22-C2's counterexample: ring C_6, K = 4).
+
+    Parameters
+    ----------
+    spec : Spectrum
+    n : int
+        N.
+    column_std : torch.Tensor of shape (K,)
+        t, e.g. :attr:`Decoupled.t`.
+    """
+    r = int((spec.lam <= spec.lam[0] + CLUSTER_TOL).sum())
+    z = embedding(spec, n, column_std)
+    for k in range(r, spec.lam.numel()):
+        z[:, k] = math.sqrt(n - 1) * column_std[k] * spec.basis[:, k % r]
+    return z
+
+
+def regime(spec: Spectrum, n: int, *, alpha: float, beta: float, gamma: float
+           ) -> tuple[str, Decoupled | Coupled | None]:
+    """Which closed form holds at these weights: ``("decoupled", decoupled(...))`` when beta >=
+    beta* (:func:`decoupled`), else ``("hinge", coupled(...))`` when nu <= alpha / 2
+    (:func:`coupled`), else ``("none", None)``.
 
     Parameters
     ----------
@@ -426,10 +512,38 @@ def predicted_rank(spec: Spectrum, n: int, *, alpha: float, beta: float,
     """
     dec = decoupled(spec, n, alpha=alpha, gamma=gamma)
     if beta >= dec.beta_star:
-        return int((dec.t > RANK_RTOL * float(dec.t.max())).sum())
+        return "decoupled", dec
     hinge = coupled(spec, n, beta=beta, gamma=gamma)
     if hinge.nu <= alpha / 2:
-        return hinge.kept
+        return "hinge", hinge
+    return "none", None
+
+
+def closed_form_start(spec: Spectrum, n: int, *, alpha: float, beta: float,
+                      gamma: float) -> tuple[str, torch.Tensor | None]:
+    """The closed form that holds at these weights (:func:`regime`), as a start (N, K), and
+    its regime's name (the hinge form with its unit-diagonal rotation)."""
+    name, form = regime(spec, n, alpha=alpha, beta=beta, gamma=gamma)
+    if name == "decoupled":
+        return name, embedding(spec, n, form.t)
+    if name == "hinge":
+        return name, embedding(spec, n, form.mu.sqrt(), unit_diagonal=True)
+    return name, None
+
+
+def predicted_rank(spec: Spectrum, n: int, *, alpha: float, beta: float,
+                   gamma: float) -> int | None:
+    """Rank of the optimum where a closed form holds (:func:`regime`), else None.
+
+    Decoupled regime (beta >= beta*): the number of t_k above ``RANK_RTOL * max t`` (K until
+    the smallest t_k falls below the rank threshold). Hinge regime (nu <= alpha/2): the number
+    m of kept columns.
+    """
+    name, form = regime(spec, n, alpha=alpha, beta=beta, gamma=gamma)
+    if name == "decoupled":
+        return int((form.t > RANK_RTOL * float(form.t.max())).sum())
+    if name == "hinge":
+        return form.kept
     return None
 
 
@@ -455,31 +569,70 @@ def pair_hessian(G: torch.Tensor | Relation, spec: Spectrum, pred: Decoupled, *,
     -------
     measured, predicted : torch.Tensor of shape (2, 2)
     """
-    if pred.pair is None:
-        raise ValueError("pred must have a threshold pair (pred.pair is None)")
     G = as_relation(G)
     n = G.n
-    k, j = pred.pair
-    scale = math.sqrt(n - 1)
-    z0 = embedding(spec, n, pred.t)
-    u_k, u_j = spec.basis[:, k], spec.basis[:, j]
-    t_k, t_j = float(pred.t[k]), float(pred.t[j])
+    k, j = _threshold_pair(pred)
 
     def loss(angles: torch.Tensor) -> torch.Tensor:
-        phi, theta = angles[0], angles[1]
-        z = z0.clone()
-        z[:, k] = scale * t_k * (torch.cos(phi) * u_k + torch.sin(phi) * u_j)
-        z[:, j] = scale * t_j * (torch.cos(theta) * u_j + torch.sin(theta) * u_k)
-        return vicreg_loss(z, G, alpha=alpha, beta=beta, gamma=gamma)
+        return pair_tilt_loss(G, spec, pred, angles, alpha=alpha, beta=beta, gamma=gamma)
 
     with single_thread():
         measured = torch.autograd.functional.hessian(loss, torch.zeros(2, dtype=torch.float64))
     c = invariance_factor(gamma, n)
-    predicted = _pair_hessian(*_f64(c, spec.lam[k], spec.lam[j], t_k**2, t_j**2, beta))
+    predicted = _pair_hessian(*_f64(c, spec.lam[k], spec.lam[j], float(pred.t[k]) ** 2,
+                                    float(pred.t[j]) ** 2, beta))
     return measured, predicted
 
 
+def _threshold_pair(pred: Decoupled) -> tuple[int, int]:
+    if pred.pair is None:
+        raise ValueError("pred must have a threshold pair (pred.pair is None)")
+    return pred.pair
+
+
+def pair_tilt_loss(G: torch.Tensor | Relation, spec: Spectrum, pred: Decoupled,
+                   angles: torch.Tensor, *, alpha: float, beta: float,
+                   gamma: float) -> torch.Tensor:
+    """``vicreg_loss`` at the closed form with its threshold pair tilted by ``angles``.
+
+    Columns (k, j) = ``pred.pair``: z_k = sqrt(N-1) t_k (cos phi u_k + sin phi u_j),
+    z_j = sqrt(N-1) t_j (cos theta u_j + sin theta u_k), the others as in the closed form.
+
+    Parameters
+    ----------
+    G : torch.Tensor of shape (N, N) or Relation
+    spec : Spectrum
+    pred : Decoupled
+        With a pair.
+    angles : torch.Tensor of shape (2,)
+        (phi, theta), radians.
+    alpha, beta, gamma : float
+
+    Returns
+    -------
+    torch.Tensor
+        0-d, differentiable in ``angles``.
+    """
+    G = as_relation(G)
+    n = G.n
+    k, j = _threshold_pair(pred)
+    scale = math.sqrt(n - 1)
+    z = embedding(spec, n, pred.t).clone()
+    u_k, u_j = spec.basis[:, k], spec.basis[:, j]
+    t_k, t_j = float(pred.t[k]), float(pred.t[j])
+    phi, theta = angles[0], angles[1]
+    z[:, k] = scale * t_k * (torch.cos(phi) * u_k + torch.sin(phi) * u_j)
+    z[:, j] = scale * t_j * (torch.cos(theta) * u_j + torch.sin(theta) * u_k)
+    return vicreg_loss(z, G, alpha=alpha, beta=beta, gamma=gamma)
+
+
 # -- training ----------------------------------------------------------------------------------
+def small_problem_threads(n_params: int) -> contextlib.AbstractContextManager[None]:
+    """:func:`~tests.claims.runtime.single_thread` for a fit of at most ``_SINGLE_THREAD_MAX``
+    parameters, else a no-op (torch's threads are kept)."""
+    return single_thread() if n_params <= _SINGLE_THREAD_MAX else contextlib.nullcontext()
+
+
 @dataclass(frozen=True)
 class Training:
     """The certified fits of one trial: the best (lowest loss) and every start's result.
@@ -513,6 +666,12 @@ class Training:
         """The worst min-norm-subgradient certificate over all starts."""
         return max(f.grad_norm for f in self.fits)
 
+    @property
+    def min_tangent_eig(self) -> float:
+        """The smallest relative tangent Hessian eigenvalue over all starts
+        (:attr:`torch_impl.fit.FitResult.min_tangent_eig`; >= -tolerance: no start is a saddle)."""
+        return min(f.min_tangent_eig for f in self.fits)
+
     def loss_of(self, label: str) -> float:
         """The loss reached from the start ``label``."""
         return self.fits[self.labels.index(label)].loss
@@ -520,7 +679,7 @@ class Training:
 
 def train(G: torch.Tensor | Relation, k: int, *, alpha: float, beta: float, gamma: float,
           seed: int, starts: Mapping[str, torch.Tensor | None], noise: float = 1e-2,
-          device: torch.device | str = "cpu") -> Training:
+          device: torch.device | str | None = None) -> Training:
     """Certified free-Z optima of BL22's VICReg from several starts; keep the lowest loss.
 
     One fit per start (start i seeded ``seed + i``), each certified (min-norm subgradient
@@ -544,8 +703,8 @@ def train(G: torch.Tensor | Relation, k: int, *, alpha: float, beta: float, gamm
         relative size ``noise`` (so that a saddle is left, not certified). None is a seeded
         random N(0, 1) start.
     noise : float, default=1e-2
-    device : torch.device or str, default="cpu"
-        Where the fits run (the problems are tiny: CPU is the fastest); G must be there.
+    device : torch.device or str, optional
+        Where the fits run (default: G's device); G and the starts are moved there.
 
     Returns
     -------
@@ -553,11 +712,13 @@ def train(G: torch.Tensor | Relation, k: int, *, alpha: float, beta: float, gamm
         Its optima lie on ``device``.
     """
     G = as_relation(G)  # validated once for every fit
+    device = G.device if device is None else torch.device(device)
+    G = G.to(device=device)
     objective = vicreg_objective(G, alpha=alpha, beta=beta, gamma=gamma)
     n = G.n
     gen = torch.Generator().manual_seed(seed)
     fits = []
-    with single_thread():
+    with small_problem_threads(n * k):
         for i, start in enumerate(starts.values()):
             init = None
             if start is not None:
@@ -708,12 +869,12 @@ class PhaseCell:
 
 
 def phase_cell(G: torch.Tensor | Relation, k: int, *, alpha: float, beta: float, gamma: float,
-               seed: int, max_iter: int = 1500) -> PhaseCell:
+               seed: int, device: torch.device | str, max_iter: int = 1500) -> PhaseCell:
     """Lowest certified point among {decoupled form, hinge form, a random-start fit}.
 
     The two closed forms are evaluated as they are (no training) and kept only when their
     min-norm-subgradient certificate is <= ``GRAD_TOL`` (stationary); the random start is
-    trained (``max_iter`` iterations, not required to converge).
+    trained on ``device`` (``max_iter`` iterations, not required to converge).
     """
     G = as_relation(G)
     n = G.n
@@ -728,10 +889,13 @@ def phase_cell(G: torch.Tensor | Relation, k: int, *, alpha: float, beta: float,
             value, certificate, _ = optimality_certificate(objective, z)
             if certificate <= GRAD_TOL:
                 points.append((value, z))
-        fit = fit_free(objective, (n, k), seed=seed, restarts=1, max_iter=max_iter,
-                       grad_tol=GRAD_TOL, device="cpu", progress=False)
+        device = torch.device(device)
+        fit = fit_free(vicreg_objective(G.to(device=device), alpha=alpha, beta=beta,
+                                        gamma=gamma),
+                       (n, k), seed=seed, restarts=1, max_iter=max_iter, grad_tol=GRAD_TOL,
+                       device=device, progress=False)
     if fit.converged:
-        points.append((fit.loss, fit.z))
+        points.append((fit.loss, fit.z.cpu()))
     best, z = min(points, key=lambda p: p[0])
     return PhaseCell(beta, gamma, rank(z), relative_difference(dec.loss, best),
                      relative_difference(hin.loss, best), fit.converged)
@@ -819,6 +983,8 @@ class ConventionErrors:
         :func:`convention_check` at the optimum.
     certificate : float
         The fit's certificate.
+    min_tangent_eig : float
+        The fit's second-order certificate (:attr:`torch_impl.fit.FitResult.min_tangent_eig`).
     """
 
     loss_gap: float
@@ -830,6 +996,7 @@ class ConventionErrors:
     cov_coeff: float
     library_mismatch: float
     certificate: float
+    min_tangent_eig: float
 
     @property
     def rank_miss(self) -> int:
@@ -847,7 +1014,8 @@ class ConventionErrors:
         return {"loss_gap": self.loss_gap, "spectrum_error": self.spectrum_error,
                 "views_gap": self.views_gap, "rank": float(self.rank), "K": float(self.k),
                 "rank_cap": float(self.rank_cap), "cov_coeff": self.cov_coeff,
-                "library_mismatch": self.library_mismatch, "certificate": self.certificate}
+                "library_mismatch": self.library_mismatch, "certificate": self.certificate,
+                "min_tangent_eig": self.min_tangent_eig}
 
 
 def convention_cov(convention: str, *, n_orig: int, k: int, std: float,
@@ -865,7 +1033,8 @@ def convention_cov(convention: str, *, n_orig: int, k: int, std: float,
 
 
 def convention_errors(convention: str, *, n_orig: int, k: int, sim: float, std: float,
-                      cov_fraction: float, seed: int) -> ConventionErrors:
+                      cov_fraction: float, seed: int,
+                      device: torch.device | str) -> ConventionErrors:
     """Train the codebase's VICReg on a V = 2 views graph and compare with the derived optimum.
 
     cov from :func:`convention_cov`. Prediction (``convention_derivation``): z_a = z_b;
@@ -884,6 +1053,8 @@ def convention_errors(convention: str, *, n_orig: int, k: int, sim: float, std: 
     cov_fraction : float
         In (0, 1]: where cov sits below the kink's limit.
     seed : int
+    device : torch.device or str
+        Where the fit runs.
 
     Returns
     -------
@@ -891,8 +1062,10 @@ def convention_errors(convention: str, *, n_orig: int, k: int, sim: float, std: 
     """
     r = n_orig - 1
     cov = convention_cov(convention, n_orig=n_orig, k=k, std=std, cov_fraction=cov_fraction)
-    fit = train_convention(n_orig, k, convention, sim=sim, std=std, cov=cov, seed=seed)
-    z_a, z_b = branches_from_views(fit.z)
+    fit = train_convention(n_orig, k, convention, sim=sim, std=std, cov=cov, seed=seed,
+                           device=device)
+    z = fit.z.cpu()
+    z_a, z_b = branches_from_views(z)
     spectra = [torch.linalg.eigvalsh(torch.cov(b.T).reshape(k, k)).flip(0)
                for b in (z_a, z_b)]
     eps = CONVENTION_STD_EPS
@@ -908,7 +1081,7 @@ def convention_errors(convention: str, *, n_orig: int, k: int, sim: float, std: 
         # Zero loss: any Cov diagonal with Var >= 1 - eps; the spectrum is not unique.
         spectrum = max(max(0.0, float((1 - eps) - b.var(dim=0).min())) for b in (z_a, z_b))
         loss_gap = abs(fit.loss)
-    views_gap = float((z_a - z_b).abs().max() / fit.z.abs().max())
-    library = convention_check(fit.z, convention, sim=sim, std=std, cov=cov)
-    return ConventionErrors(loss_gap, spectrum, views_gap, rank(fit.z), k, r, cov, library,
-                            fit.grad_norm)
+    views_gap = float((z_a - z_b).abs().max() / z.abs().max())
+    library = convention_check(z, convention, sim=sim, std=std, cov=cov)
+    return ConventionErrors(loss_gap, spectrum, views_gap, rank(z), k, r, cov, library,
+                            fit.grad_norm, fit.min_tangent_eig)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import torch
 
-from torch_impl.fit import NotConverged
+from torch_impl.fit import Curvature, HingeObjective, NotConverged
+from torch_impl.fit.curvature import measure
 from torch_impl.losses import (
     SIMCLR_VARIANTS,
     barlow_twins_loss_convention,
@@ -48,6 +49,7 @@ __all__ = [
     "CRITERIA",
     "Minimised",
     "minimise_doubly_normalised",
+    "tangent_curvature",
     "train_branches",
 ]
 
@@ -334,6 +336,47 @@ def minimise_doubly_normalised(criterion: str, K: torch.Tensor, *, step: float =
             return Minimised(K, t)
     raise NotConverged(f"minimise_doubly_normalised({criterion!r}): the step still moves K by "
                        f"{change:.1e} (relative) after {max_steps} steps (tol={tol})")
+
+
+def tangent_curvature(criterion: str, K: torch.Tensor) -> Curvature:
+    """The second-order certificate of L_c or L_nc at a doubly normalised K (M, N).
+
+    The smallest eigenvalue of the Hessian of the Lagrangian ``L + sum_j lam_j h_j`` on the
+    tangent space of the set {h = 0}, h = (squared column norms - 1, squared row norms -
+    N / M) (one of them dependent: both sum to ||K||_F^2), i.e. the Riemannian Hessian of L
+    on the doubly normalised set, relative to its largest |eigenvalue|
+    (:func:`torch_impl.fit.curvature.measure`). The equations are declared as the kinks of a
+    :class:`~torch_impl.fit.HingeObjective` that K sits on (|h| ~ rounding), so that the
+    library holds them at h = 0 with least-squares multipliers, as for VICReg's variance
+    hinges. No continuous symmetry is quotiented out: a zero eigenvalue is a flat direction
+    of the minimiser set.
+
+    Parameters
+    ----------
+    criterion : {"l_c", "l_nc"}
+    K : torch.Tensor of shape (M, N)
+        On the set (e.g. :func:`minimise_doubly_normalised`'s end).
+
+    Returns
+    -------
+    Curvature
+        ``relative < -tolerance`` (tolerance 1e-9) would make K a saddle.
+    """
+    if criterion not in CRITERIA:
+        raise ValueError(f"criterion must be one of {tuple(CRITERIA)}, got {criterion!r}")
+    fn = CRITERIA[criterion].unchecked
+    m, n = K.shape
+
+    def equations(k: torch.Tensor) -> torch.Tensor:
+        return torch.cat([k.square().sum(0) - 1.0, k.square().sum(1) - n / m])
+
+    residual = float(equations(K).abs().max())
+    if residual > 1e-10:
+        raise ValueError(f"K must be doubly normalised, its equations miss by {residual:.2e}")
+    on_set = HingeObjective(fn, equations, 1.0)
+    curvature, _ = measure(on_set, K, K.new_zeros(0, K.numel()), tolerance=1e-9,
+                           lanczos_steps=200)
+    return curvature
 
 
 METHODS = ("simclr", "simclr-abs", "dcl", "spectral", "vicreg", "vicreg-exp", "vicreg-ctr",

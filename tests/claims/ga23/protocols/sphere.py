@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from derivations.base import lambdify_torch
 from derivations.ga23 import sphere as sym
 from torch_impl.fit import FitResult, cached_fit, fit_free
+from torch_impl.fit.symmetries import combine, right_rotations, row_scalings
 from torch_impl.losses import SIMCLR_VARIANTS, simclr_two_branch_loss
 
 __all__ = [
@@ -154,6 +155,12 @@ def _unit_rows(z: torch.Tensor) -> torch.Tensor:
     return F.normalize(z, dim=1)
 
 
+_COSINE_SYMMETRIES = combine(right_rotations, row_scalings)
+"""The symmetries of SimCLR / DCL of z (2N, M): the loss depends on z only through the cosines
+of its rows, unchanged by z -> z R (R orthogonal) and by scaling each row; the curvature
+certificate of :func:`fit_two_branch` is taken modulo them."""
+
+
 @cached_fit
 def fit_two_branch(method: str, n: int, m: int, tau: float, *, seed: int,
                    device: torch.device | str = "cpu", restarts: int = 2) -> FitResult:
@@ -162,8 +169,9 @@ def fit_two_branch(method: str, n: int, m: int, tau: float, *, seed: int,
     Minimises :func:`torch_impl.losses.simclr_two_branch_loss` (``SIMCLR_VARIANTS[method]``)
     over z of shape (2N, M), branches z[:N] and z[N:], with :func:`torch_impl.fit.fit_free`
     (seeded L-BFGS restarts, ``max_iter`` 3000, the default certificate 1e-8 reached 100x
-    below), certified and returned at unit rows (the loss depends on z only through them).
-    Cached per run (:func:`torch_impl.fit.cached_fit`).
+    below), certified and returned at unit rows (the loss depends on z only through them),
+    with its curvature certificate modulo rotations and row scalings
+    (``FitResult.min_tangent_eig``). Cached per run (:func:`torch_impl.fit.cached_fit`).
 
     Parameters
     ----------
@@ -193,7 +201,8 @@ def fit_two_branch(method: str, n: int, m: int, tau: float, *, seed: int,
         return loss_of(z[:n], z[n:], tau=tau, **options)
 
     return fit_free(loss, (2 * n, m), seed=seed, restarts=restarts, max_iter=3000,
-                    normalise=_unit_rows, device=device, progress=False).require_converged()
+                    normalise=_unit_rows, symmetries=_COSINE_SYMMETRIES, device=device,
+                    progress=False).require_converged()
 
 
 @dataclass(frozen=True)
