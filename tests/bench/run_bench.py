@@ -1,4 +1,4 @@
-"""Speed and memory benchmark of the BL22 losses (issue 11 item 6, first version).
+"""Speed and memory benchmark: the BL22 losses, the fits, the audit (issue 11 item 6).
 
 What it measures, each in one run of this script so every ratio compares times taken under the
 same machine load:
@@ -16,6 +16,11 @@ same machine load:
   left of ``BUDGET_S``; otherwise a row says it was skipped and why.
 * SimCLR peak memory, dense vs chunked, N = 8192, K = 128, float32, forward + backward: each in
   a fresh subprocess (see :func:`memory_probe` for the method).
+* Fit time to a certificate, our L-BFGS fit against Adam at its best learning rate, on views
+  relations at N in {200, 1000, 4000}, K in {16, 64} (tests/bench/fits.py; within
+  ``FIT_BUDGET_S``, rows that would not fit say so).
+* Audit wall time: quick serial and ``--workers 2`` timed here, full read from the committed
+  report (tests/bench/audit_time.py; ``--audit-full`` times it here too).
 * Rows for what this version does not measure, so the report never hides the gap.
 
 Usage (from the repository root)::
@@ -51,6 +56,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.bench.audit_time import audit_rows  # noqa: E402
+from tests.bench.fits import ADAM_LRS, CERTIFICATE, CONFIGS, TARGET, FitConfig, fit_rows  # noqa: E402
 from tests.torch_impl.losses import references  # noqa: E402
 from torch_impl.losses import barlow_twins_loss_from_relation, simclr_loss, vicreg_loss  # noqa: E402
 from torch_impl.relations import Relation, views_relation  # noqa: E402
@@ -63,20 +70,21 @@ DTYPES = (torch.float32, torch.float64)
 LARGE_N, LARGE_K, LARGE_CHUNK = 16384, 256, 1024
 MEMORY_N, MEMORY_K, MEMORY_CHUNK = 8192, 128, 1024
 BUDGET_S = 300.0
-"""Wall-time budget of a full run; the large SimCLR row runs only if it fits what is left."""
+"""Wall-time budget of the loss rows; the large SimCLR row runs only if it fits what is left."""
+FIT_BUDGET_S = 360.0
+"""Wall-time budget of the fit rows (tests/bench/fits.py); rows that would not fit say so."""
 FLOOR_TARGET = 3.0
 SEED_TARGET = 1.0
 SMOKE = {"N": 64, "K": 16, "LARGE_N": 256, "LARGE_K": 16, "LARGE_CHUNK": 32,
-         "MEMORY_N": 256, "MEMORY_K": 16, "MEMORY_CHUNK": 32, "REPEATS": 2, "WARMUPS": 1}
+         "MEMORY_N": 256, "MEMORY_K": 16, "MEMORY_CHUNK": 32, "REPEATS": 2, "WARMUPS": 1,
+         "FITS": tuple(FitConfig(loss, 20, 4) for loss in ("vicreg", "simclr", "bt"))}
 
 TAU, VIC_WEIGHTS, BT_ALPHA, BT_EPS = 0.5, (25.0, 1.0, 25.0), 5e-3, 1e-6
 
 NOT_MEASURED = (
-    ("fit time, L-BFGS vs Adam", "no fit benchmark yet (time to a given loss per optimiser)"),
-    ("audit wall time, --profile quick and full, serial and --workers 2",
-     "each full audit takes minutes and would exceed the bench budget"),
     ("lightly's losses (NTXentLoss, VICRegLoss, BarlowTwinsLoss)",
-     "lightly is not a dependency of this project"),
+     "lightly is not a dependency of this project and cannot be installed on the offline "
+     "machines the bench runs on"),
 )
 
 
@@ -362,6 +370,9 @@ def memory_row(n: int, k: int, chunk: int, device: str) -> dict:
 
 THROUGHPUT_HEADERS = ("loss", "dtype", "N", "K", "ours, Relation (ms)", "ours, raw G (ms)",
                       "seed (ms)", "floor (ms)", "ours/floor", "ours/seed", "raw G/seed", "note")
+FIT_HEADERS = ("loss", "N", "K", "L-BFGS (s)", "L-BFGS iters", "L-BFGS certificate", "Adam",
+               "Adam/L-BFGS")
+AUDIT_HEADERS = ("profile", "mode", "wall (s)", "source")
 MEMORY_HEADERS = ("measure", "N", "K", "dtype", "chunk_size", "dense (MiB)", "chunked (MiB)",
                   "dense/chunked")
 
@@ -385,6 +396,14 @@ def render_markdown(result: dict) -> str:
         "fresh subprocess after building Z and a sparse Relation; a lower bound (allocator "
         "reuse).",
         markdown_table(result["memory"], MEMORY_HEADERS),
+        "## Fit time to the certificate, L-BFGS vs Adam",
+        f"Views relation (V = 2), one seeded start shared by both optimisers, certificate "
+        f"||g|| / max(1, |loss|) <= {CERTIFICATE:g}; Adam's best learning rate of {ADAM_LRS}, "
+        f"each capped at {TARGET:g}x the L-BFGS time. Target: Adam/L-BFGS >= {TARGET:g}; "
+        "`gap` marks a miss. Method: tests/bench/fits.py.",
+        markdown_table(result["fits"], FIT_HEADERS),
+        "## Audit wall time",
+        markdown_table(result["audit"], AUDIT_HEADERS),
         "## Not measured in this version",
         markdown_table(result["not_measured"], ("measure", "gap")),
         f"Wall time of this run: {result['wall_s']:.0f} s.",
@@ -397,6 +416,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the script runs")
     parser.add_argument("--out-dir", type=Path, default=ROOT / "reports",
                         help="where bench.md and bench.json go (default reports/)")
+    parser.add_argument("--audit-full", action="store_true",
+                        help="also time the full audit, serial and --workers 2 (~20 min more); "
+                             "default: read its time from reports/claims.json")
     parser.add_argument("--probe", choices=("dense", "chunked"), help=argparse.SUPPRESS)
     parser.add_argument("--probe-size", nargs=3, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -417,12 +439,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     seconds_left = BUDGET_S - (time.perf_counter() - started)
     throughput.append(large_simclr_row(size["LARGE_N"], size["LARGE_K"], size["LARGE_CHUNK"],
                                        device, warmups, repeats, seconds_left))
+    fits = fit_rows(device, FIT_BUDGET_S, size.get("FITS", CONFIGS))
+    audit = ([{"profile": "-", "mode": "-", "wall (s)": "-", "source": "not run in --smoke"}]
+             if args.smoke else audit_rows(ROOT, full=args.audit_full))
     result = {
         "machine": machine_header(args.device),
         "settings": {"threads": THREADS, "warmups": warmups, "repeats": repeats,
-                     "smoke": args.smoke, "budget_s": BUDGET_S},
+                     "smoke": args.smoke, "budget_s": BUDGET_S, "fit_budget_s": FIT_BUDGET_S},
         "throughput": throughput,
         "memory": memory,
+        "fits": fits,
+        "audit": audit,
         "not_measured": [{"measure": m, "gap": f"not measured in this version: {why}"}
                          for m, why in NOT_MEASURED],
         "wall_s": time.perf_counter() - started,
