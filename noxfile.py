@@ -78,8 +78,9 @@ def dev(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Loss throughput (ours vs the seed snippets vs the matmul floor) and SimCLR peak memory,
-    dense vs chunked; writes reports/bench.md and reports/bench.json (~5 min on 2 cores).
+    """Loss throughput (ours vs the seed snippets vs the matmul floor), SimCLR peak memory
+    dense vs chunked, fit time L-BFGS vs Adam, audit wall time; writes reports/bench.md and
+    reports/bench.json (under 15 min on 2 cores).
 
     Arguments after ``--`` go to tests/bench/run_bench.py, e.g. ``-- --device cuda`` or
     ``-- --smoke --out-dir /tmp/bench`` (tiny sizes, leaves reports/ untouched).
