@@ -128,11 +128,8 @@ _GRID = points(*({"spec": spec, "offset": offset, "gamma_factor": gf, "rho": rho
 
 @claim.numeric(grid=_GRID)
 def _(spec: str, offset: int, gamma_factor: float, rho: float, seed: int):
-    graph = graphs.build(spec)
+    graph, k, spectrum = vs.drawn_problem(spec, offset)
     n = graph.n
-    # K beyond the null space of L (at least two eigenvalue levels), at most N - 1.
-    k = min(graph.n_components - 1 + offset, n - 1)
-    spectrum = vs.laplacian_spectrum(graph.relation, k)
     alpha, beta, gamma = vs.decoupled_regime_weights(spectrum, n, gamma_factor=gamma_factor,
                                                      rho=rho)
     pred = vs.decoupled(spectrum, n, alpha=alpha, gamma=gamma)

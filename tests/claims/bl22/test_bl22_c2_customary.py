@@ -16,7 +16,6 @@ from derivations.bl22.vicreg_closed_form import (
     equal_std_pair_derivation,
     stationarity_derivation,
 )
-from tests.claims import graphs
 from tests.claims.bl22.protocols import vicreg_closed_form as vs
 from tests.claims.bl22.protocols.settings import CLUSTER_TOL, GRAD_TOL, RANK_RTOL
 from torch_impl.metrics import relative_difference
@@ -83,10 +82,8 @@ _GRID = points(*({"spec": spec, "offset": offset, "seed": seed()} for spec, offs
 
 @claim.numeric(grid=_GRID)
 def _(spec: str, offset: int, seed: int):
-    graph = graphs.build(spec)
+    graph, k, spectrum = vs.drawn_problem(spec, offset)
     n = graph.n
-    k = min(graph.n_components - 1 + offset, n - 1)
-    spectrum = vs.laplacian_spectrum(graph.relation, k)
     weights = vs.CUSTOMARY
     pred = vs.decoupled(spectrum, n, alpha=weights["alpha"], gamma=weights["gamma"])
     hinge = vs.coupled(spectrum, n, beta=weights["beta"], gamma=weights["gamma"])

@@ -17,7 +17,6 @@ variance below 1 costs alpha/2 per unit and saves nu).
 from __future__ import annotations
 
 from derivations.bl22.vicreg_closed_form import coupled_derivation
-from tests.claims import graphs
 from tests.claims.bl22.protocols import vicreg_closed_form as vs
 from tests.claims.bl22.protocols.settings import CLUSTER_TOL, GRAD_TOL, RANK_RTOL
 from torch_impl.losses import vicreg_loss
@@ -111,10 +110,8 @@ _GRID = points(*({"spec": spec, "offset": offset, "beta": beta, "fraction": frac
 
 @claim.numeric(grid=_GRID)
 def _(spec: str, offset: int, beta: float, fraction: float, seed: int):
-    graph = graphs.build(spec)
+    graph, k, spectrum = vs.drawn_problem(spec, offset)
     n = graph.n
-    k = min(graph.n_components - 1 + offset, n - 1)
-    spectrum = vs.laplacian_spectrum(graph.relation, k)
     gamma = fraction * min(vs.hinge_regime_gamma(spectrum, n, alpha=vs.ALPHA, beta=beta),
                            _GAMMA_CAP)
     pred = vs.coupled(spectrum, n, beta=beta, gamma=gamma)

@@ -390,3 +390,10 @@ def test_regime_names_the_closed_form_that_holds():
     assert name == "decoupled"
     assert 100.0 >= form.beta_star
     assert vcf.regime(spec, 8, alpha=ALPHA, beta=30.0, gamma=25.0) == ("none", None)
+
+
+def test_drawn_problem_takes_offset_columns_beyond_the_components():
+    graph, k, spectrum = vcf.drawn_problem("views(n=3,v=2)", 2)
+    assert (graph.n, graph.n_components, k) == (6, 3, 4)
+    assert spectrum.lam.numel() == 4
+    assert vcf.drawn_problem("path(n=4)", 9)[1] == 3  # at most N - 1

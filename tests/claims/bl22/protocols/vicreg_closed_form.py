@@ -47,6 +47,7 @@ from derivations.bl22.vicreg_closed_form import (
     pair_beta_threshold_torch,
     pair_hessian_derivation,
 )
+from tests.claims import graphs
 from tests.claims.bl22.protocols.settings import CLUSTER_TOL, GRAD_TOL, RANK_RTOL
 from tests.claims.runtime import single_thread
 from torch_impl.fit import (
@@ -87,6 +88,7 @@ __all__ = [
     "unit_diagonal_rotation",
     "embedding",
     "collapsed_start",
+    "drawn_problem",
     "regime",
     "closed_form_start",
     "predicted_rank",
@@ -494,6 +496,18 @@ def collapsed_start(spec: Spectrum, n: int, column_std: torch.Tensor) -> torch.T
     for k in range(r, spec.lam.numel()):
         z[:, k] = math.sqrt(n - 1) * column_std[k] * spec.basis[:, k % r]
     return z
+
+
+def drawn_problem(spec: str, offset: int) -> tuple[graphs.Graph, int, Spectrum]:
+    """A trial's problem from a relation spec (``tests/claims/graphs.py``).
+
+    Returns the graph, K = min(c - 1 + offset, N - 1) (``offset`` columns beyond the c - 1
+    non-constant null directions of L, at most N - 1) and the spectrum of L's bottom K
+    eigenvalues orthogonal to 1 (:func:`laplacian_spectrum`).
+    """
+    graph = graphs.build(spec)
+    k = min(graph.n_components - 1 + offset, graph.n - 1)
+    return graph, k, laplacian_spectrum(graph.relation, k)
 
 
 def regime(spec: Spectrum, n: int, *, alpha: float, beta: float, gamma: float
