@@ -145,6 +145,12 @@ def _missing_second_order(claim: Claim, trials: list[Trial]) -> bool:
             and not any(SECOND_ORDER_KEY in t.measurement.extra for t in trials))
 
 
+def _worst_params(trials: list[Trial]) -> dict[str, Any] | None:
+    """Parameters of the first trial with the largest error (None without trials)."""
+    worst = max(trials, key=lambda t: t.error, default=None)
+    return None if worst is None else dict(worst.params)
+
+
 def _worst(trials: Iterable[Trial]) -> float | None:
     # Every recorded error is finite and >= 0 (Measurement.coerce rejects anything else).
     return max((t.error for t in trials), default=None)
@@ -325,6 +331,7 @@ def run_numeric(claim: Claim, figures_dir=None) -> tuple[CheckOutcome, list[Tria
         worst_error=_worst(trials),
         measurements=_measurements(trials),
         coverage=_coverage(trials),
+        worst_trial=_worst_params(trials),
         margin=check_margin([t.margin for t in trials],
                             [_is_failure(claim, t) for t in trials]),
         **common,
@@ -340,6 +347,9 @@ def run_numeric(claim: Claim, figures_dir=None) -> tuple[CheckOutcome, list[Tria
         outcome.message = (f"error {failed.error:.3e} > tolerance {claim.tolerance:.1e} at "
                            f"{_call(failed.params)}{where}")
         outcome.reproduce = reproduce_commands(claim.id, failed.params)
+        if outcome.worst_trial is not None and outcome.worst_trial != outcome.counterexample:
+            # The worst error replays too: the last command of reproduce_commands is the replay.
+            outcome.reproduce.append(reproduce_commands(claim.id, outcome.worst_trial)[-1])
     if figures_dir is not None and trials:
         try:
             outcome.figures = draw_figures(claim, trials, figures_dir)

@@ -281,6 +281,8 @@ def _numeric_lines(claim: dict[str, Any], part: dict[str, Any]) -> list[str]:
             for name, families in part["coverage"].items()))
     if part.get("counterexample"):
         out.append(f"  - counterexample: `{json.dumps(part['counterexample'])}`")
+    if part.get("worst_trial") and part["worst_trial"] != part.get("counterexample"):
+        out.append(f"  - worst trial: `{json.dumps(part['worst_trial'])}`")
     out += _reproduce(part)
     return out + (_message(part.get("message")) if part["verdict"] != "HOLDS" else [])
 

@@ -131,7 +131,7 @@ def _device() -> str:
 def _numeric_record(o: CheckOutcome) -> dict[str, Any]:
     return {"verdict": o.verdict.value, "worst_error": o.worst_error, "tolerance": o.tolerance,
             "margin": o.margin, "trials": o.trials, "sampling": o.sampling,
-            "counterexample": o.counterexample, "seed": o.seed,
+            "counterexample": o.counterexample, "worst_trial": o.worst_trial, "seed": o.seed,
             "reproduce": lines_of(o.reproduce),
             "measurements": o.measurements, "coverage": o.coverage, "message": o.message,
             "seconds": o.seconds}

@@ -231,6 +231,10 @@ class CheckOutcome:
         (HOLDS: tolerance / worst error; FAILS: worst error / tolerance; for exact criteria the
         trials' own margins, see :attr:`verify.Measurement.margin`); see :func:`trial_margin`
         and :func:`check_margin`. ``None`` when unknown.
+    worst_trial : dict or None
+        Numeric: the parameters of the trial with the largest error (the first such trial), so
+        that the worst error replays like the counterexample does; for a failing check whose
+        worst trial is not its counterexample, ``reproduce`` also replays the worst trial.
     coverage : dict
         Numeric: for each parameter whose values are specs ``family(...)`` (e.g. the relations
         of ``tests/claims/graphs.py``), the number of trials per family.
@@ -255,6 +259,7 @@ class CheckOutcome:
     margin: float | None = None
     sampling: str | None = None
     coverage: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
+    worst_trial: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         """Serialise to a JSON string (strict JSON: no NaN literals)."""

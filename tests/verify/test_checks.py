@@ -55,11 +55,16 @@ def test_wrong_constant_fails_with_a_shrunk_counterexample_that_replays():
     # Shrunk to the simplest failing pair: the error ab is nonzero iff a, b are both nonzero.
     assert outcome.counterexample == {"a": 1, "b": 1}
     assert claim.replay(**outcome.counterexample).error > claim.tolerance
-    assert outcome.reproduce == [
+    assert outcome.reproduce[:2] == [
         "ssl-audit --id T-C1 --profile quick --seed 0",
         """python -c "import verify; print(verify.replay('T-C1', {'a': 1, 'b': 1}, """
         """profile='quick', seed=0))\"""",
     ]
+    # The worst trial (largest error) replays as well.
+    assert outcome.worst_trial == {"a": -10, "b": -10}
+    assert outcome.reproduce[2:] == [
+        """python -c "import verify; print(verify.replay('T-C1', {'a': -10, 'b': -10}, """
+        """profile='quick', seed=0))\""""]
 
 
 @pytest.mark.parametrize(("strategy", "error"), [

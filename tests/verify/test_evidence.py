@@ -34,3 +34,27 @@ def test_families_are_counted_per_claim_and_in_the_summary(tmp_path, claims_dir)
     md = (tmp_path / "report" / "claims.md").read_text()
     assert "trials per family: graph: " in md
     assert "Trained claims: 1 (proxies aside); of the 1 that hold, 0 ran >= 20 trials" in md
+
+
+WORST_LATER = """
+@claim.numeric(grid={"n": [0, 2, 5, 1]})
+def _(n):
+    return float(n)
+"""
+
+
+def test_the_worst_trial_is_recorded_and_replays_its_worst_error(tmp_path, claims_dir):
+    from verify import replay
+
+    claims_dir("worst", claim_source("T-C1", WORST_LATER, expected="FAILS", tags=("sweep",)))
+    code, doc, out = audit(tmp_path)
+    assert code == 0, out
+    numeric = by_id(doc)["T-C1"]["numeric"]
+    assert numeric["counterexample"] == {"n": 2}  # the first failing point
+    assert numeric["worst_trial"] == {"n": 5}
+    assert numeric["worst_error"] == 5.0
+    assert "{'n': 5}" in numeric["reproduce"][-1]
+    assert replay("T-C1", numeric["worst_trial"], profile="quick",
+                  claims_dir=claims_dir.dir).error == numeric["worst_error"]
+    md = (tmp_path / "report" / "claims.md").read_text()
+    assert 'worst trial: `{"n": 5}`' in md
