@@ -58,8 +58,7 @@ def _():
     return sym.views_relation_components(4, 2) + sym.rank_laws() + bt.excess_loss_derivation()
 
 
-@claim.numeric(grid=rank.case_points(rank.convention_cases(profile(), run_seed(),
-                                                           n_graphs=len(rank.TWO_VIEW_SPECS)),
+@claim.numeric(grid=rank.case_points(rank.convention_cases(profile(), run_seed()),
                                      convention=rank.conventions(profile())))
 def _(graph: str, seed: int, convention: str):
     loss = f"bt-{convention}"
