@@ -44,7 +44,7 @@ from torch_impl.validation import (
     validate_params,
 )
 
-__all__ = ["Curvature", "lanczos", "measure", "escape"]
+__all__ = ["Curvature", "lanczos", "measure", "escape", "UNRESOLVED_RELATIVE"]
 
 # Projected spaces up to this dimension are decomposed densely (d Hessian-vector products in
 # one batched backward and an eigh); beyond it, Lanczos.
@@ -65,6 +65,15 @@ _LANCZOS_RTOL = 1e-10
 _ESCAPE_HALVINGS = 30
 # A decrease smaller than this fraction of |loss| is not resolved (as in the Newton polish).
 _LOSS_RESOLUTION = 1e-12
+UNRESOLVED_RELATIVE = 1e-6
+"""Largest relative negative eigenvalue that an :func:`escape` finding no lower loss may put
+down to the loss's resolution. Along f(t) = lambda t^2 / 2 + c4 t^4 the dip is lambda^2 /
+(16 c4): with c4 of the Hessian's scale over ||p||^2 and a loss resolution of 1e-12 |loss|,
+it is resolved once |lambda| / scale exceeds 4e-6 sqrt(|loss| / (scale ||p||^2)), so a
+negative eigenvalue above 1e-6 that no step confirms is taken to mean the Hessian, not the
+loss, is wrong. (The BatchNorm BarlowTwins optimum
+of BL22-C5b-bt-official-centred on views(n=6,v=2), K = 6, reads -3.8e-9 relative on a
+direction where the loss grows as t^4.)"""
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,10 @@ class Curvature:
     escapes : int
         Escape-and-refit rounds done before this point was reached.
     method : {"dense", "lanczos"}
+    descent : bool or None, default=None
+        Whether a step along the eigenvector of ``min_eig`` lowered the loss
+        (:func:`escape`): None when not tried (no negative curvature beyond the tolerance),
+        False when no step did by more than the loss's resolution.
     """
 
     min_eig: float
@@ -93,6 +106,7 @@ class Curvature:
     dimension: int
     escapes: int
     method: str
+    descent: bool | None = None
 
     @property
     def relative(self) -> float:
@@ -101,14 +115,22 @@ class Curvature:
 
     @property
     def saddle(self) -> bool:
-        """Negative curvature beyond the tolerance: ``relative < -tolerance``."""
-        return self.relative < -self.tolerance
+        """Negative curvature beyond the tolerance (``relative < -tolerance``) that the loss
+        does not contradict: no :func:`escape` was tried, or one found a lower loss."""
+        return self.relative < -self.tolerance and self.descent is not False
+
+    @property
+    def unresolved(self) -> bool:
+        """Negative curvature beyond the tolerance along whose eigenvector no step lowers the
+        loss: below the loss's resolution (e.g. a quartic valley read slightly negative)."""
+        return self.relative < -self.tolerance and self.descent is False
 
     def describe(self) -> str:
         """One line with the numbers, for statuses and error messages."""
+        unresolved = "; no lower loss along its eigenvector" if self.unresolved else ""
         return (f"min tangent Hessian eigenvalue {self.min_eig:.3g} (relative "
                 f"{self.relative:.3g}, tolerance {self.tolerance:.3g}; dimension "
-                f"{self.dimension}, {self.method}, {self.escapes} escapes)")
+                f"{self.dimension}, {self.method}, {self.escapes} escapes{unresolved})")
 
 
 def _hvp_operator(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor

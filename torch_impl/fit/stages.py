@@ -27,7 +27,7 @@ import torch
 
 from torch_impl.device import synchronize
 from torch_impl.fit.certificates import certify
-from torch_impl.fit.curvature import escape, measure
+from torch_impl.fit.curvature import UNRESOLVED_RELATIVE, escape, measure
 from torch_impl.fit.hinge import fit_hinge
 from torch_impl.fit.minimise import fit_smooth
 from torch_impl.fit.newton import polish_run
@@ -143,14 +143,21 @@ def curvature_stage(
     linear fit) with the symmetry ``generators(p)`` (shape (r, *p.shape)) and the relative
     tolerance ``max(curvature_tol, certificate, ||g|| / (rho scale))``: a point ~certificate
     away from the stationary set has a Hessian about that far off (flat valleys read +-it),
-    and its gradient couples zero modes (:func:`_unresolved_curvature`). A converged fit whose
-    point is a saddle
-    (``relative < -tolerance``) is moved to a lower loss along the eigenvector
-    (:func:`~torch_impl.fit.curvature.escape`) and refitted from there
-    (``refit(start)``, the same options), at most ``max_escapes`` times; a saddle that remains,
-    an escape that finds no lower loss or a refit that does not end lower makes the fit not
-    converged, its status saying why with the numbers. Off (``curvature=False``) or after a
-    divergence: the result unchanged (``curvature`` None).
+    and its gradient couples zero modes (:func:`_unresolved_curvature`). At a converged fit
+    with negative curvature beyond the tolerance, :func:`~torch_impl.fit.curvature.escape`
+    steps along the eigenvector:
+
+    - a lower loss: a saddle, refitted from there (``refit(start)``, the same options), at
+      most ``max_escapes`` times; a saddle that remains or a refit that does not end lower
+      makes the fit not converged, its status saying why with the numbers;
+    - no lower loss at any step, with ``relative >= -UNRESOLVED_RELATIVE``: the eigenvalue is
+      below what the loss resolves (``Curvature.unresolved``, recorded; the fit stays
+      converged);
+    - no lower loss with a larger negative eigenvalue: not converged (a Hessian the loss
+      contradicts at that size is not to be trusted).
+
+    Off (``curvature=False``) or after a divergence: the result unchanged (``curvature``
+    None).
     """
     if not options.curvature or result.diverged:
         return result
@@ -165,19 +172,26 @@ def curvature_stage(
             lanczos_steps=options.lanczos_steps, seed=result.seed, escapes=escapes,
             floor=_unresolved_curvature(result, p))
         start = None
-        if result.converged and curvature.saddle and escapes < options.max_escapes:
+        if result.converged and curvature.saddle:
             start = escape.unchecked(objective, p, vector, result.loss)
+            curvature = dataclasses.replace(curvature, descent=start is not None)
         synchronize(p.device)
         result = dataclasses.replace(result, curvature=curvature,
                                      seconds=result.seconds + time.perf_counter() - started)
-        if not (result.converged and curvature.saddle):
+        if not (result.converged and (curvature.saddle or curvature.unresolved)):
             return result
+        if curvature.unresolved:
+            if curvature.relative >= -UNRESOLVED_RELATIVE:
+                return dataclasses.replace(result, status=f"{result.status}; negative "
+                                           f"curvature below the loss's resolution: "
+                                           f"{curvature.describe()}")
+            return _not_converged(result, f"negative curvature the loss contradicts, beyond "
+                                          f"{UNRESOLVED_RELATIVE:g} relative: "
+                                          f"{curvature.describe()}")
         if escapes == options.max_escapes:
             return _not_converged(result, f"a saddle after {escapes} escapes: "
                                           f"{curvature.describe()}")
-        if start is None:
-            return _not_converged(result, f"a saddle ({curvature.describe()}) with no lower "
-                                          "loss along its eigenvector")
+        assert start is not None  # a saddle here is one whose escape found a lower loss
         refitted = refit(start)
         escapes += 1
         if not refitted.loss < result.loss or not math.isfinite(refitted.loss):
