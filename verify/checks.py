@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import seed as hypothesis_seed
 
 from verify import profiles
-from verify.claim import Claim, InvalidMeasurement, Measurement, Trial
+from verify.claim import FAMILY_PATTERN, Claim, InvalidMeasurement, Measurement, Trial
 from verify.replay import reproduce_commands
 from verify.verdict import CheckOutcome, Verdict, check_margin, combine, trial_margin
 
@@ -119,7 +119,7 @@ def _measurements(trials: list[Trial]) -> dict[str, dict[str, float]]:
     return table
 
 
-_SPEC = re.compile(r"^([a-z][a-z0-9_]*)\(")
+_SPEC = re.compile(rf"^({FAMILY_PATTERN})\(")
 
 SECOND_ORDER_KEY = "min_tangent_eig"
 """The measurement every trained claim records: the smallest eigenvalue of the Hessian on the
@@ -138,6 +138,14 @@ def _coverage(trials: list[Trial]) -> dict[str, dict[str, int]]:
                 row = table.setdefault(name, {})
                 row[match.group(1)] = row.get(match.group(1), 0) + 1
     return table
+
+
+def _undeclared_families(claim: Claim, coverage: dict[str, dict[str, int]]) -> list[str]:
+    """Families drawn by the trials that the claim's ``families`` declaration does not admit."""
+    if claim.families is None:
+        return []
+    return sorted({family for row in coverage.values() for family in row}
+                  - set(claim.families))
 
 
 def _missing_second_order(claim: Claim, trials: list[Trial]) -> bool:
@@ -336,7 +344,13 @@ def run_numeric(claim: Claim, figures_dir=None) -> tuple[CheckOutcome, list[Tria
                             [_is_failure(claim, t) for t in trials]),
         **common,
     )
-    if _missing_second_order(claim, trials):
+    undeclared = _undeclared_families(claim, outcome.coverage)
+    if undeclared:
+        outcome.verdict = Verdict.ERROR
+        outcome.message = (f"trials drew relation families {undeclared} outside the declared "
+                           f"families={claim.families}")
+        outcome.reproduce = reproduce_commands(claim.id)
+    elif _missing_second_order(claim, trials):
         outcome.verdict = Verdict.ERROR
         outcome.message = (f"a claim tagged 'trains' must record extra[{SECOND_ORDER_KEY!r}] "
                            "(FitResult.min_tangent_eig) for its trained optima")

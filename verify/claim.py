@@ -41,7 +41,10 @@ PROVENANCES = ("TEXT", "SECONDARY", "DERIVED")
 _ID = re.compile(r"^[A-Z][A-Z0-9]*-[A-Za-z0-9][A-Za-z0-9.\-]*$")
 _REQUIRED = ("id", "paper", "source", "statement", "provenance", "paper_asserts", "tolerance")
 _OPTIONAL = ("expected", "notes", "finding", "measures", "unit", "settings", "tags",
-             "holds_where")
+             "holds_where", "families", "families_why")
+FAMILY_PATTERN = r"[a-z][a-z0-9_]*"
+"""A relation family's name: the prefix of its specs, ``family(...)``."""
+_FAMILY = re.compile(rf"^{FAMILY_PATTERN}$")
 _SETTING_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
 
@@ -235,6 +238,14 @@ class Claim:
     holds_where : str, default=''
         For a claim expected to FAIL: the id of the claim stating where it holds (e.g. the
         charitable reading of a literal claim). Not allowed on a claim expected to hold.
+    families : tuple of str, optional
+        For a claim whose condition admits only some relation families: the families it
+        admits (the prefixes of its specs, ``("views", "labels")``), or ``()`` for a claim that
+        draws no relation. Undeclared, every family is admitted. A trial that draws a family
+        outside the declaration makes the numeric check ERROR; the report's evidence counts a
+        declared claim as drawing enough families when it draws every one it declares.
+    families_why : str
+        Why the condition admits only those families (one line); required with ``families``.
 
     Examples
     --------
@@ -275,6 +286,12 @@ class Claim:
             self._settings(fields.get("settings", {})))
         self.tags: tuple[str, ...] = self._tags(fields.get("tags", ()))
         self.holds_where: str = self._holds_where(fields.get("holds_where", ""))
+        self.families: tuple[str, ...] | None = self._families(fields.get("families"))
+        self.families_why: str = self._text(fields, "families_why", one_line=True, default="")
+        if (self.families is None) != (not self.families_why):
+            self._fail("families_why" if self.families is not None else "families",
+                       "declare families= and families_why= together (the admitted relation "
+                       "families, and why the condition admits no others)")
         self.symbolic_check: Callable[[], object] | None = None
         self.symbolic_scope: str | None = None  # SCOPES, declared with the symbolic check
         self.symbolic_why: str = ""
@@ -376,6 +393,20 @@ class Claim:
         if value == self.id:
             self._fail("holds_where", "names the claim itself")
         return value
+
+    def _families(self, value: object) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        if isinstance(value, str) or not isinstance(value, (list, tuple)):
+            self._fail("families", f"must be a tuple of family names, got "
+                       f"{type(value).__name__} ({value!r:.60})")
+        for family in value:
+            if not isinstance(family, str) or not _FAMILY.match(family):
+                self._fail("families", f"a family is a spec's prefix (e.g. 'views'), got "
+                           f"{family!r}")
+        if len(set(value)) != len(value):
+            self._fail("families", f"a family given twice: {list(value)}")
+        return tuple(value)
 
     # -- checks -----------------------------------------------------------------------------
     def symbolic(self, fn: Callable[[], object] | None = None, *, scope: str | None = None,
@@ -564,6 +595,8 @@ class Claim:
             "settings": dict(self.settings),
             "tags": list(self.tags),
             "holds_where": self.holds_where,
+            "families": None if self.families is None else list(self.families),
+            "families_why": self.families_why,
             "module": self.module_path,
             "symbolic_scope": self.symbolic_scope,
             "symbolic_why": self.symbolic_why,

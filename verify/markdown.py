@@ -176,13 +176,27 @@ def _trained_text(trained: dict[str, Any] | None) -> list[str]:
     if not trained or not trained["claims"]:
         return []
     eig = trained["smallest_min_tangent_eig"]
-    return [f"Trained claims: {trained['claims']} (proxies aside); of the "
-            f"{trained['holding']} that hold, {trained['enough_trials']} ran >= 20 trials and "
-            f"{trained['enough_families']} drew relations from >= 3 graph families. "
-            f"{trained['with_min_tangent_eig']} record the second-order certificate "
-            "(`min_tangent_eig`: smallest Hessian eigenvalue on the tangent space modulo the "
-            "loss's symmetries, relative to the largest)"
-            + (f", smallest {_fmt_compact(as_float(eig))}." if eig is not None else "."), ""]
+    restricted = trained.get("restricted")  # schema 5
+    families = (f"{trained['enough_families']} drew relations from >= 3 graph families or, "
+                f"for the {len(restricted)} whose condition admits fewer, from every family it "
+                "admits" if restricted is not None
+                else f"{trained['enough_families']} drew relations from >= 3 graph families")
+    out = [f"Trained claims: {trained['claims']} (proxies aside); of the "
+           f"{trained['holding']} that hold, {trained['enough_trials']} ran >= 20 trials and "
+           f"{families}. {trained['with_min_tangent_eig']} record the second-order certificate "
+           "(`min_tangent_eig`: smallest Hessian eigenvalue on the tangent space modulo the "
+           "loss's symmetries, relative to the largest)"
+           + (f", smallest {_fmt_compact(as_float(eig))}." if eig is not None else "."), ""]
+    if restricted:
+        out += ["Families admitted by the restricted claims:", ""]
+        out += [f"- {_link(cid)}: {_admitted(r['families'])}: {_prose(r['why'])}"
+                for cid, r in restricted.items()]
+        out.append("")
+    return out
+
+
+def _admitted(families: list[str]) -> str:
+    return ", ".join(families) if families else "no relation"
 
 
 def _holds_where(claim: dict[str, Any]) -> str:
@@ -354,6 +368,9 @@ def _declared(claim: dict[str, Any]) -> list[str]:
         out.append("Tags: " + ", ".join(f"`{t}`" for t in claim["tags"]) + ".")
     if _holds_where(claim):
         out.append(f"Expected to fail; {_holds_where(claim)}.")
+    if claim.get("families") is not None:
+        out.append(f"Relation families admitted: {_admitted(claim['families'])} "
+                   f"({_prose(claim['families_why'])}).")
     # Each line its own paragraph: Markdown would join consecutive lines into one.
     return [line for text in out for line in (text, "")]
 

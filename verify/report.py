@@ -61,15 +61,18 @@ __all__ = [
     "discard_staging",
 ]
 
-SCHEMA = 4
-"""4: added per symbolic check ``scope`` (``claim``: it derives the claim itself; ``lemma``: a
-fact the claim relies on) and ``why`` (a lemma's one line: what it proves, why the claim itself
-is not derived), and per summary part ``symbolic_scope`` (how many symbolic checks of each
-scope). 3: added per claim ``measures``, ``unit``, ``settings``, ``tags``, ``holds_where`` (the
-declaration's) and per numeric check ``sampling`` (``hypothesis`` or ``grid``; a grid's
-``seed`` is null). 2: ``reproduce`` is a list of commands (one per line); added ``margin``,
-``fragile``, ``finding``, ``figures_from_previous_run`` per claim and the top-level ``summary``
-(with the catalogue ``coverage`` per paper)."""
+SCHEMA = 5
+"""5: added per claim ``families`` (the relation families its condition admits, null when every
+family is; ``[]`` for a claim drawing no relation) and ``families_why``, and per summary part
+``trained.restricted`` (the holding trained claims that declare ``families``, with their
+families and reason). 4: added per symbolic check ``scope`` (``claim``: it derives the claim
+itself; ``lemma``: a fact the claim relies on) and ``why`` (a lemma's one line: what it proves,
+why the claim itself is not derived), and per summary part ``symbolic_scope`` (how many
+symbolic checks of each scope). 3: added per claim ``measures``, ``unit``, ``settings``,
+``tags``, ``holds_where`` (the declaration's) and per numeric check ``sampling``
+(``hypothesis`` or ``grid``; a grid's ``seed`` is null). 2: ``reproduce`` is a list of commands
+(one per line); added ``margin``, ``fragile``, ``finding``, ``figures_from_previous_run`` per
+claim and the top-level ``summary`` (with the catalogue ``coverage`` per paper)."""
 
 _DECIDED = (Verdict.HOLDS.value, Verdict.FAILS.value)
 
@@ -180,6 +183,8 @@ def _claim_record(decl: dict[str, Any], outcomes: dict[str, CheckOutcome]) -> di
         "settings": decl.get("settings", {}),
         "tags": decl.get("tags", []),
         "holds_where": decl.get("holds_where", ""),
+        "families": decl.get("families"),
+        "families_why": decl.get("families_why", ""),
         "verdict": verdict.value,
         "matches_expected": matches_expected(verdict, expected),
         "margin": claim_margin(verdict, num),
@@ -205,14 +210,30 @@ def _scope_counts(claims: list[dict[str, Any]]) -> dict[str, int]:
 EVIDENCE_TRIALS = 20
 """Trials a trained claim expected to hold runs in the full profile (issue: audit power)."""
 EVIDENCE_FAMILIES = 3
-"""Graph families those trials cover, where the claim draws relations."""
+"""Graph families those trials cover, where the claim's condition admits that many."""
+
+
+def _families_drawn(claim: dict[str, Any]) -> set[str]:
+    return {family for row in (claim["numeric"].get("coverage") or {}).values()
+            for family in row}
+
+
+def _broad(claim: dict[str, Any]) -> bool:
+    """Whether a claim's trials draw :data:`EVIDENCE_FAMILIES` families, or every family its
+    condition admits (``families``, schema 5) when that is fewer."""
+    drawn = _families_drawn(claim)
+    admitted = claim.get("families")
+    if admitted is not None and len(admitted) < EVIDENCE_FAMILIES:
+        return drawn == set(admitted)
+    return len(drawn) >= EVIDENCE_FAMILIES
 
 
 def _trained_counts(claims: list[dict[str, Any]]) -> dict[str, Any]:
     """Evidence behind the trained claims (tag ``trains``, not ``proxy``) that HOLD: how many
     ran at least :data:`EVIDENCE_TRIALS` trials, how many drew relations from at least
-    :data:`EVIDENCE_FAMILIES` families, and the smallest relative tangent Hessian eigenvalue
-    recorded by any trained claim."""
+    :data:`EVIDENCE_FAMILIES` families or every family their condition admits (``restricted``:
+    those declaring ``families``, with the reason), and the smallest relative tangent Hessian
+    eigenvalue recorded by any trained claim."""
     # .get: documents of schema 2 have no tags.
     trained = [c for c in claims if "trains" in c.get("tags", ())
                and "proxy" not in c.get("tags", ()) and c.get("numeric")]
@@ -221,9 +242,9 @@ def _trained_counts(claims: list[dict[str, Any]]) -> dict[str, Any]:
             if "min_tangent_eig" in (c["numeric"].get("measurements") or {})]
     return {"claims": len(trained), "holding": len(holding),
             "enough_trials": sum(c["numeric"]["trials"] >= EVIDENCE_TRIALS for c in holding),
-            "enough_families": sum(
-                max((len(v) for v in (c["numeric"].get("coverage") or {}).values()), default=0)
-                >= EVIDENCE_FAMILIES for c in holding),
+            "enough_families": sum(_broad(c) for c in holding),
+            "restricted": {c["id"]: {"families": c["families"], "why": c["families_why"]}
+                           for c in holding if c.get("families") is not None},
             "with_min_tangent_eig": len(eigs),
             "smallest_min_tangent_eig": min(eigs, default=None)}
 

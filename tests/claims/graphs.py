@@ -44,7 +44,8 @@ from torch_impl.relations import (
     views_relation,
 )
 
-__all__ = ["FAMILIES", "Graph", "build", "family", "relations", "size_range"]
+__all__ = ["FAMILIES", "Graph", "build", "family", "relations", "size_range", "two_views",
+           "two_view_originals"]
 
 FAMILIES = ("views", "labels", "knn", "random", "sbm", "path", "ring", "regular")
 """Every family, in shrinking order (hypothesis prefers the first)."""
@@ -161,6 +162,30 @@ def build(spec: str) -> Graph:
     return Graph(spec=spec, family=family(spec), G=G, relation=relation, n=G.shape[0],
                  n_components=relation.n_components,
                  regular=bool((degree == degree[0]).all()))
+
+
+def two_views(originals: tuple[int, int]) -> st.SearchStrategy[str]:
+    """Strategy of V = 2 views specs ``views(n=N',v=2)``, N' in ``originals`` (inclusive): the
+    one relation the codebases' two-branch losses take (branch a and branch b hold each
+    sample's two views). Shrinks towards the smallest N'."""
+    lo, hi = originals
+    if not 2 <= lo <= hi:
+        raise ValueError(f"originals must be (lo, hi) with 2 <= lo <= hi, got {originals!r}")
+    return st.integers(lo, hi).map(lambda n: f"views(n={n},v=2)")
+
+
+def two_view_originals(spec: str) -> int:
+    """N' of a V = 2 views spec (the samples per branch).
+
+    Raises
+    ------
+    ValueError
+        ``spec`` is not ``views(n=N',v=2)``.
+    """
+    fields = _fields(spec) if family(spec) == "views" else {}
+    if fields.get("v") != "2" or "n" not in fields:
+        raise ValueError(f"spec: expected a V = 2 views spec 'views(n=N,v=2)', got {spec!r}")
+    return int(fields["n"])
 
 
 def size_range(profile: str, *, scale: bool = False, device: torch.device | None = None

@@ -82,3 +82,21 @@ def test_conditions_no_family_can_meet_are_rejected():
         graphs.relations(n=(2, 16))
     with pytest.raises(ValueError, match="unknown"):
         graphs.relations(n=(6, 16), families=("cube",))
+
+
+def test_two_views_draws_v2_views_specs_whose_originals_read_back():
+    @settings(max_examples=20, derandomize=True, database=None, deadline=None)
+    @given(graphs.two_views((3, 9)))
+    def check(spec):
+        n = graphs.two_view_originals(spec)
+        graph = graphs.build(spec)
+        assert 3 <= n <= 9
+        assert (graph.family, graph.n, graph.n_components) == ("views", 2 * n, n)
+
+    check()
+    assert graphs.two_view_originals("views(n=7,v=2)") == 7
+    for bad in ("views(n=4,v=3)", "ring(n=6)"):
+        with pytest.raises(ValueError, match="expected a V = 2 views spec"):
+            graphs.two_view_originals(bad)
+    with pytest.raises(ValueError, match="originals must be"):
+        graphs.two_views((1, 4))

@@ -301,7 +301,7 @@ def test_schema_3_fields_reach_claims_json_and_claims_md(tmp_path, claims_dir):
     _declared_claims(claims_dir)
     code, doc, out = audit(tmp_path)
     assert code == 0, out
-    assert doc["schema"] == 4
+    assert doc["schema"] == 5
     c1, c2 = by_id(doc)["T-C1"], by_id(doc)["T-C2"]
     assert {k: c1[k] for k in ("measures", "unit", "settings", "tags", "holds_where")} == {
         "measures": "relative difference of the two sides", "unit": "relative",

@@ -159,6 +159,12 @@ def test_replay_rejects_an_invalid_measurement():
     ({"holds_where": "T-C2"}, "holds_where", "expected to HOLD"),
     ({"expected": "FAILS", "holds_where": "not an id"}, "holds_where", "not a claim id"),
     ({"expected": "FAILS", "holds_where": "T-C1"}, "holds_where", "the claim itself"),
+    ({"families": ("views",)}, "families_why", "declare families= and families_why="),
+    ({"families_why": "two branches"}, "families", "declare families= and families_why="),
+    ({"families": "views", "families_why": "w"}, "families", "tuple of family names"),
+    ({"families": ("Views",), "families_why": "w"}, "families", "a spec's prefix"),
+    ({"families": ("views", "views"), "families_why": "w"}, "families", "given twice"),
+    ({"families": (), "families_why": "two\nlines"}, "families_why", "one line"),
 ])
 def test_new_fields_are_validated(changes, field, message):
     with pytest.raises(ClaimDeclarationError, match=message) as info:
@@ -180,6 +186,8 @@ def test_new_fields_are_recorded_in_the_declaration():
         "settings": {"rank_rtol": 1e-6, "restarts": 2, "loss": "bt", "centred": False},
         "tags": ["trains", "exact"], "holds_where": "T-C1b"}
     assert [type(v) for v in decl["settings"].values()] == [float, int, str, bool]
+    assert (decl["families"], decl["families_why"]) == (None, "")
+    assert declare(families=(), families_why="no relation").declaration()["families"] == []
     assert claim.settings["rank_rtol"] == 1e-6  # claim code reads back the declared value
     with pytest.raises(TypeError):
         claim.settings["rank_rtol"] = 1.0  # read-only

@@ -36,6 +36,44 @@ def test_families_are_counted_per_claim_and_in_the_summary(tmp_path, claims_dir)
     assert "Trained claims: 1 (proxies aside); of the 1 that hold, 0 ran >= 20 trials" in md
 
 
+def test_declared_families_count_as_enough_when_every_one_is_drawn(tmp_path, claims_dir):
+    # Two families admitted, both drawn: enough, though fewer than three; listed with the
+    # reason in the summary and on the claim.
+    claims_dir("restricted", claim_source(
+        "T-C1", TRAINED_BODY.replace('"path(n=4)", "ring(n=5)", ', '"labels(sizes=2-3)", '),
+        tags=("trains",), families=("labels", "views"), families_why="needs cliques"))
+    code, doc, out = audit(tmp_path)
+    assert code == 0, out
+    claim = by_id(doc)["T-C1"]
+    assert (claim["families"], claim["families_why"]) == (["labels", "views"], "needs cliques")
+    trained = doc["summary"]["trained"]
+    assert trained["enough_families"] == 1
+    assert trained["restricted"] == {"T-C1": {"families": ["labels", "views"],
+                                              "why": "needs cliques"}}
+    md = (tmp_path / "report" / "claims.md").read_text()
+    assert "- [T-C1](#t-c1): labels, views: needs cliques" in md
+    assert "Relation families admitted: labels, views (needs cliques)." in md
+
+
+def test_a_declared_family_left_undrawn_is_not_enough(tmp_path, claims_dir):
+    claims_dir("restricted", claim_source(
+        "T-C1", TRAINED_BODY.replace('"path(n=4)", "ring(n=5)", ', ''), tags=("trains",),
+        families=("labels", "views"), families_why="needs cliques"))
+    code, doc, out = audit(tmp_path)
+    assert code == 0, out
+    assert doc["summary"]["trained"]["enough_families"] == 0
+
+
+def test_a_trial_drawing_an_undeclared_family_is_an_error(tmp_path, claims_dir):
+    claims_dir("restricted", claim_source("T-C1", TRAINED_BODY, tags=("trains",),
+                                          families=("views",), families_why="two branches"))
+    code, doc, out = audit(tmp_path)
+    assert code == 2, out
+    numeric = by_id(doc)["T-C1"]["numeric"]
+    assert numeric["verdict"] == "ERROR"
+    assert "outside the declared families=('views',)" in numeric["message"]
+
+
 WORST_LATER = """
 @claim.numeric(grid={"n": [0, 2, 5, 1]})
 def _(n):

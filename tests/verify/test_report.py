@@ -21,7 +21,7 @@ def claim_record(claim_id="T-C1", verdict="HOLDS", expected="HOLDS", *, margin=1
                             "python -c 'replay'"),
                  statement="a | b", unit="", measures="", settings=None, tags=(),
                  holds_where="", sampling="hypothesis") -> dict:
-    """One claims.json claim record (schema 4)."""
+    """One claims.json claim record (schema 5)."""
     numeric = {"verdict": numeric_verdict or verdict, "worst_error": 0.5, "tolerance": 1e-9,
                "margin": margin, "trials": 3, "sampling": sampling, "counterexample": {"n": 2},
                "seed": None if sampling == "grid" else 7,
@@ -31,6 +31,7 @@ def claim_record(claim_id="T-C1", verdict="HOLDS", expected="HOLDS", *, margin=1
             "statement": statement, "provenance": "TEXT", "paper_asserts": "p",
             "finding": finding, "measures": measures, "unit": unit,
             "settings": dict(settings or {}), "tags": list(tags), "holds_where": holds_where,
+            "families": None, "families_why": "",
             "expected": expected, "verdict": verdict,
             "matches_expected": None if verdict == "SKIPPED" else verdict == expected,
             "margin": margin, "fragile": fragile, "symbolic": None, "numeric": numeric,
@@ -39,7 +40,7 @@ def claim_record(claim_id="T-C1", verdict="HOLDS", expected="HOLDS", *, margin=1
 
 
 def document(*claims: dict) -> dict:
-    """A claims.json document (schema 4) of ``claims`` (default: one HOLDS claim)."""
+    """A claims.json document (schema 5) of ``claims`` (default: one HOLDS claim)."""
     claims = list(claims) or [claim_record()]
     run = {"seed": 0, "profile": "quick", "device": "cpu", "git_commit": "abc",
            "started": "now", "seconds": 1.0, "selection": "ssl-audit",
@@ -86,7 +87,7 @@ def test_summary_counts_per_paper():
         "matches_expected": 1, "differ": 2, "fragile": ["A-C2"],
         "symbolic_scope": {"checks": 0, "claim": 0, "lemma": 0},
         "trained": {"claims": 0, "holding": 0, "enough_trials": 0, "enough_families": 0,
-                    "with_min_tangent_eig": 0, "smallest_min_tangent_eig": None}}
+                    "restricted": {}, "with_min_tangent_eig": 0, "smallest_min_tangent_eig": None}}
     assert summary["papers"]["B"]["matches_expected"] == 1  # the skip counts in neither
 
 
@@ -122,7 +123,7 @@ def test_write_report_replaces_files_and_figures(tmp_path):
     report_dir = tmp_path / "rep"
     first = document(claim_record(figures=["figures/T-C1.png"]))
     report.write_report(report_dir, _staged(tmp_path, "T-C1.png"), first)
-    assert json.loads((report_dir / "claims.json").read_text())["schema"] == report.SCHEMA == 4
+    assert json.loads((report_dir / "claims.json").read_text())["schema"] == report.SCHEMA == 5
     again = document(claim_record(figures=["figures/T-C1.png"]))
     report.write_report(report_dir, _staged(tmp_path, "T-C1.png"), again)
     assert _figures(report_dir) == {"T-C1.png": b"new T-C1.png"}

@@ -14,6 +14,7 @@ import sympy as sp
 from hypothesis import strategies as st
 
 from derivations.bl22.laplacian import view_invariant_optimum
+from tests.claims import graphs
 from tests.claims.bl22.protocols.laplacian import (
     CONVENTION_NOTES,
     convention_derivations,
@@ -39,6 +40,8 @@ claim = Claim(
     unit="rad",
     settings={"rank_rtol": RANK_RTOL, "gap_rtol": GAP_RTOL, "grad_tol": GRAD_TOL},
     tags=("trains", "convention"),
+    families=("views",),
+    families_why="the two-branch loss takes each sample's two views: V = 2 views graphs only",
     notes=(
         "Convention: docs/catalogue/BL22.md#codebase-conventions, solo-learn; lightly's "
         "loss equals the official one exactly (tests/torch_impl/losses/test_conventions.py), "
@@ -60,11 +63,12 @@ def _():
 @claim.numeric(
     trials={"quick": 2, "full": 20},
     seed=st.integers(0, 2**16),
-    n_samples=st.integers(3, 6 if profile() == "quick" else 32),
+    graph=graphs.two_views((3, 6 if profile() == "quick" else 32)),
     k=st.integers(1, 8),
 )
-def _(seed: int, n_samples: int, k: int):
-    trial = measure_convention(n_samples, k, "solo", seed, device=device())
+def _(seed: int, graph: str, k: int):
+    trial = measure_convention(graphs.two_view_originals(graph), k, "solo", seed,
+                               device=device())
     return Measurement(error=trial.comparison.angle, extra=trial.extra(),
                        figure_data=trial.figure_data())
 

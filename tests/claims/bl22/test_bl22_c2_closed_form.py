@@ -81,6 +81,7 @@ claim = Claim(
           "hinge, min-norm-subgradient certificate <= 1e-8, curvature certificate), starts as "
           "above.",
     expected="FAILS",
+    holds_where="BL22-C2-local",
     finding="The closed form (Laplacian eigenvectors, per-column scales set by the weights) is "
             "stable once beta exceeds a threshold the paper does not state, but not always the "
             "global optimum there: collapsed, correlated columns can do better.",

@@ -16,6 +16,7 @@ import sympy as sp
 from hypothesis import strategies as st
 
 from derivations.bl22.vicreg_closed_form import convention_derivation
+from tests.claims import graphs
 from tests.claims.bl22.protocols import vicreg_closed_form as vs
 from tests.claims.bl22.protocols.settings import GRAD_TOL, RANK_RTOL
 from verify import Claim, Measurement, device, profile
@@ -39,6 +40,8 @@ claim = Claim(
     unit="relative",
     settings={"rank_rtol": RANK_RTOL, "grad_tol": GRAD_TOL},
     tags=("trains", "convention"),
+    families=("views",),
+    families_why="the two-branch loss takes each sample's two views: V = 2 views graphs only",
     notes="Formalisation: vicreg_loss_convention(z_a, z_b, convention='official') on the two "
           "views of a V = 2 views graph (branches_from_views), free Z of N' in [3, 32] "
           "originals (N = 2N' rows, up to 64; quick: N' <= 8), K in [1, 8] (both sides of the "
@@ -82,13 +85,14 @@ _N_ORIG_MAX = 8 if profile() == "quick" else 32
 
 
 @claim.numeric(trials={"quick": 1, "full": 20},
-               n_orig=st.integers(3, _N_ORIG_MAX),
+               graph=graphs.two_views((3, _N_ORIG_MAX)),
                k=st.integers(1, 8),
                sim=st.floats(1.0, 50.0),
                std=st.floats(5.0, 50.0),
                cov_fraction=st.floats(0.05, 0.8),
                seed=st.integers(0, 2**16))
-def _(n_orig: int, k: int, sim: float, std: float, cov_fraction: float, seed: int):
+def _(graph: str, k: int, sim: float, std: float, cov_fraction: float, seed: int):
+    n_orig = graphs.two_view_originals(graph)
     errors = vs.convention_errors(CONVENTION, n_orig=n_orig, k=k, sim=sim, std=std,
                                   cov_fraction=cov_fraction, seed=seed, device=device())
     return Measurement(error=errors.worst, extra={**errors.extra(), "n": 2 * n_orig})

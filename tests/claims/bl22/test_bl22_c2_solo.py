@@ -13,6 +13,7 @@ import sympy as sp
 from hypothesis import strategies as st
 
 from derivations.bl22.vicreg_closed_form import convention_derivation
+from tests.claims import graphs
 from tests.claims.bl22.protocols import vicreg_closed_form as vs
 from tests.claims.bl22.protocols.settings import GRAD_TOL, RANK_RTOL
 from verify import Claim, Measurement, device, profile
@@ -36,6 +37,8 @@ claim = Claim(
     unit="relative",
     settings={"rank_rtol": RANK_RTOL, "grad_tol": GRAD_TOL},
     tags=("trains", "convention"),
+    families=("views",),
+    families_why="the two-branch loss takes each sample's two views: V = 2 views graphs only",
     notes="As BL22-C2-official with vicreg_loss_convention(convention='solo'): the branches' "
           "variance terms are summed, not averaged (hinge weight std/K instead of std/(2K)), "
           "so the per-branch kink holds for 4 cov (1-eps)(K/(N'-1) - 1) <= std; the predicted "
@@ -63,13 +66,14 @@ _N_ORIG_MAX = 8 if profile() == "quick" else 32
 
 
 @claim.numeric(trials={"quick": 1, "full": 20},
-               n_orig=st.integers(3, _N_ORIG_MAX),
+               graph=graphs.two_views((3, _N_ORIG_MAX)),
                k=st.integers(1, 8),
                sim=st.floats(1.0, 50.0),
                std=st.floats(5.0, 50.0),
                cov_fraction=st.floats(0.05, 0.8),
                seed=st.integers(0, 2**16))
-def _(n_orig: int, k: int, sim: float, std: float, cov_fraction: float, seed: int):
+def _(graph: str, k: int, sim: float, std: float, cov_fraction: float, seed: int):
+    n_orig = graphs.two_view_originals(graph)
     errors = vs.convention_errors(CONVENTION, n_orig=n_orig, k=k, sim=sim, std=std,
                                   cov_fraction=cov_fraction, seed=seed, device=device())
     return Measurement(error=errors.worst, extra={**errors.extra(), "n": 2 * n_orig})

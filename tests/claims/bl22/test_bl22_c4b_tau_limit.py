@@ -39,6 +39,9 @@ claim = Claim(
     unit="relative",
     settings={"grad_tol": GRAD_TOL},
     tags=("trains",),
+    families=("views",),
+    families_why="the Gibbs bound's attainment and GAP_BOUND are the views graph's (the collapsed "
+                  "regular simplex)",
     notes="Relaxation audited: the tau -> 0 limit of the exact cosine loss (no other change). "
           "Symbolic: the loss of the collapsed regular simplex minus B equals GAP_BOUND with "
           "delta = N'/(N'-1) for every tau (general V, N' per row, and from the loss formula for "

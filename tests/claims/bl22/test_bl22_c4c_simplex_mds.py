@@ -56,6 +56,9 @@ claim = Claim(
     settings={"grad_tol": 1e-10, "n_range": "-".join(map(str, _N_RANGE)),
               "n_orig_range": "-".join(map(str, _N_ORIG))},
     tags=("trains", "scale"),
+    families=("views",),
+    families_why="the simplex closed form is the views graph's; on unequal classes it fails "
+                  "(BL22-C4c-unequal)",
     notes="Relaxation audited: none - the exact cosine loss at finite tau; the statement is "
           "about the row-normalised optimum (the loss is invariant to row scales and to "
           "Z -> Z R, so only normalize(Z*) normalize(Z*)^T is identifiable). The G-derived "

@@ -38,6 +38,9 @@ claim = Claim(
     settings={"rank_rtol": RANK_RTOL, "grad_tol": GRAD_TOL,
               "graphs": rank.settings_text(_CASES)},
     tags=("trains", "exact", "sweep", "scale"),
+    families=("views", "labels"),
+    families_why="the rank law needs clique components (G + I of rank c); it fails on sbm graphs "
+                  "(BL22-C5b-bt-any-graph)",
     notes="Reading audited: rank(Z*) = min(K, rank(G + I)) = min(K, c). Loss: BL22's BarlowTwins "
           "(Sec. 2.4 snippet: columns L2-normalised with eps 1e-6, NOT centred) on G with every "
           "ordered edge listed as a (Z_left, Z_right) row pair; off-diagonal weight alpha in "

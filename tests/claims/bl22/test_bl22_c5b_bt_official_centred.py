@@ -37,6 +37,8 @@ claim = Claim(
     unit="rank",
     settings={"bn_rank_rtol": BN_RANK_RTOL, "grad_tol": GRAD_TOL},
     tags=("trains", "exact", "sweep", "convention"),
+    families=("views",),
+    families_why="the two-branch loss takes each sample's two views: V = 2 views graphs only",
     notes="Same formalisation, optima and rank threshold (1e-4, BN eps floor) as "
           "BL22-C5b-bt-official; error = max over K of |rank - min(K, c - 1)|, tolerance 0. "
           "Trials (full): every V = 2 views graph of rank.TWO_VIEW_SPECS (N' = 2..6; the "

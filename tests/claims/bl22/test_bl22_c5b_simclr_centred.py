@@ -39,6 +39,9 @@ claim = Claim(
               "graphs": rank.settings_text(_CASES),
               "taus": ", ".join(map(str, rank.simclr_taus(profile(), scale=at_scale())))},
     tags=("trains", "exact", "sweep"),
+    families=("views", "labels"),
+    families_why="the law needs clique components: on sbm / kNN components SimCLR's optimum is not"
+                  " collapsed",
     notes="The statement that holds where BL22-C5b-simclr fails (K >= c): rank(Z*) = min(K, c - "
           "1) = rank of the centred component indicators H P. Same formalisation, optima and grid "
           "as BL22-C5b-simclr (BL22's L_simCLR, tau in {0.5, 0.25, 1}, numerical rank 1e-6 of "

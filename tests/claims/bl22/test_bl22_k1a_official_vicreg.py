@@ -40,6 +40,8 @@ claim = Claim(
     settings={"rank_rtol": RANK_RTOL, "grad_tol": GRAD_TOL,
               "graphs": rank.settings_text(_POINTS)},
     tags=("trains", "sweep", "convention"),
+    families=("views",),
+    families_why="the two-branch loss takes each sample's two views: V = 2 views graphs only",
     notes="Re-run of BL22-K1a-vicreg with vicreg_loss_convention (weights 25/25/1; lightly = "
           "official), branches = the two views of a V = 2 views graph, N' in 2..6 "
           "(settings.graphs; the two-branch losses take no other relation, so views is the one "

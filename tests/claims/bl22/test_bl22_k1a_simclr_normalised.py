@@ -40,6 +40,8 @@ claim = Claim(
               "graphs": rank.settings_text(_POINTS),
               "taus": ", ".join(map(str, rank.simclr_taus(profile())))},
     tags=("trains", "sweep"),
+    families=("views", "labels"),
+    families_why="span P is G's top-c eigenspace only for clique components",
     notes="Formalisation: the largest principal angle between the numerical range of "
           "normalize(Z*) (1e-6) and span P (G's eigenvalue V-1 eigenspace; symbolic G P = (V-1) "
           "P), max over K in c-2..c+1, tolerance 1e-4 rad; extra: the same angle against the "

@@ -34,6 +34,8 @@ claim = Claim(
              "N^2",
     unit="relative",
     tags=("trains", "sweep"),
+    families=(),
+    families_why="the criteria are functions of the embedding matrix K alone: no relation",
     settings={"step_tol": 1e-12},
     notes="Start: a Gaussian draw (seed = run seed + shape index) doubly normalised. Each run "
           "steps K <- doubly_normalise(K - (0.5 / N) grad criterion(K)) (Euclidean gradient, "

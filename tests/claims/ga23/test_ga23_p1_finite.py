@@ -34,6 +34,9 @@ claim = Claim(
              "N(N-1-M)/(N-1)^2 <= M Var <= 1, at the certified optimum (0 inside)",
     unit="absolute",
     tags=("trains", "sweep"),
+    families=(),
+    families_why="the two-branch loss fixes the relation (each sample's two views); the trials "
+                  "vary M, N and the method",
     notes="Derivation: for any 2N unit vectors the negatives' cosines sum to ||sum u||^2 - 2N "
           "- (sum of positive cosines), so mean >= -1/(N-1), equality iff aligned and centred. "
           "With aligned positives the negatives are the ordered pairs of N unit vectors v_i, "

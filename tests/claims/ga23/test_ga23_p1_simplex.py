@@ -28,6 +28,9 @@ claim = Claim(
     measures="max over the negatives of |cosine + 1/(N-1)| at the certified optimum",
     unit="absolute",
     tags=("trains",),
+    families=(),
+    families_why="the two-branch loss fixes the relation (each sample's two views); the trials "
+                  "vary M, N, tau and the method",
     notes="Proof (symbolic pieces + Jensen): per anchor k, with x_k = (mean negative cosine) - "
           "(positive cosine), Jensen's inequality on the 2N - 2 exponentials bounds SimCLR's "
           "term below by log(1 + (2N-2) e^{x_k/tau}) and DCL's by log(2N-2) + x_k/tau, both "

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import pytest
 import torch
 
 from tests.claims.bl22.protocols import barlow_twins as bt
+from tests.claims.bl22.protocols.settings import GRAD_TOL
 from torch_impl.losses import barlow_twins_correlation, barlow_twins_loss_from_relation
 from torch_impl.metrics import containment_angle
-from torch_impl.relations import as_relation, class_relation, component_indicators, views_relation
+from torch_impl.relations import (
+    as_relation,
+    class_relation,
+    component_indicators,
+    knn_relation,
+    views_relation,
+)
 
 
 def test_bt_alphas_per_profile():
@@ -83,3 +91,71 @@ def test_fit_bt_reaches_the_excess_loss_when_k_gt_c():
     G = views_relation(2, 2)
     fit = bt.fit_bt(lambda z: barlow_twins_loss_from_relation(z, G, alpha=0.1), (4, 3), seed=0)
     assert fit.loss == pytest.approx(0.3 / 2.1, rel=1e-10)
+
+
+def _exact_diagonal_term(z: torch.Tensor, G) -> Fraction:
+    # sum_k (1 - C_kk)^2 of the snippet in rational arithmetic at the float64 point z (columns
+    # of norm > eps): with a = Z[rows], b = Z[cols] and ||a_k|| = ||b_k|| (G symmetric),
+    # 1 - C_kk = ||a_k - b_k||^2 / (2 ||a_k||^2).
+    a = [[Fraction(v) for v in row] for row in z[G.rows].tolist()]
+    b = [[Fraction(v) for v in row] for row in z[G.cols].tolist()]
+    total = Fraction(0)
+    for k in range(z.shape[1]):
+        gap = (sum((ra[k] - rb[k]) ** 2 for ra, rb in zip(a, b, strict=True))
+               / (2 * sum(r[k] * r[k] for r in a)))
+        total += gap * gap
+    return total
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.1, 1.0])
+@pytest.mark.parametrize("graph", ["views", "classes", "knn"])
+def test_accurate_loss_equals_the_snippet_loss_on_random_inputs(graph, alpha):
+    G = {"views": views_relation(3, 2), "classes": class_relation((2, 3, 4)),
+         "knn": knn_relation(torch.randn(9, 2, generator=torch.Generator().manual_seed(5),
+                                         dtype=torch.float64), 2)}[graph]
+    G = as_relation(G)
+    for seed in range(3):
+        z = torch.randn(G.n, 3, generator=torch.Generator().manual_seed(seed),
+                        dtype=torch.float64)
+        torch.testing.assert_close(bt.accurate_loss(z, G, alpha=alpha),
+                                   barlow_twins_loss_from_relation(z, G, alpha=alpha),
+                                   rtol=1e-12, atol=0.0)
+
+
+def test_accurate_loss_floors_tiny_columns_at_the_snippet_eps():
+    G = as_relation(views_relation(3, 2))
+    z = torch.randn(6, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    z[:, 1] *= 1e-9  # column norm below eps = 1e-6: F.normalize divides by eps instead
+    torch.testing.assert_close(bt.accurate_loss(z, G, alpha=0.3),
+                               barlow_twins_loss_from_relation(z, G, alpha=0.3),
+                               rtol=1e-12, atol=0.0)
+
+
+def test_accurate_loss_resolves_the_diagonal_term_next_to_a_zero_loss_point():
+    # 1e-9 off span P, sum_k (1 - C_kk)^2 is ~1e-36, below what 1 - cos resolves (~1e-16 per
+    # column, squared). The accurate form must match the rational value; the snippet must not
+    # (else this test could not tell the two apart). alpha = 0 isolates the diagonal term, the
+    # only one formed differently (the off-diagonal C_kl keep the snippet's absolute rounding).
+    G = as_relation(class_relation((2, 3, 4)))
+    P = component_indicators(G)
+    w = torch.randn(9, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    w = w - P @ torch.linalg.lstsq(P, w).solution  # out of span P
+    z = bt.zero_loss_start(G, 2) + 1e-9 * w
+    exact = _exact_diagonal_term(z, G)
+    ours = Fraction(float(bt.accurate_loss(z, G, alpha=0.0)))
+    assert abs(ours - exact) <= Fraction(1, 10**12) * exact
+    snippet = Fraction(float(barlow_twins_loss_from_relation(z, G, alpha=0.0)))
+    assert abs(snippet - exact) > exact
+
+
+def test_polish_accurate_moves_a_point_into_span_p_and_certifies_the_snippet_loss():
+    G = as_relation(class_relation((2, 3, 4)))
+    P = component_indicators(G)
+    w = torch.randn(9, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    z = bt.zero_loss_start(G, 3) + 1e-5 * (w - P @ torch.linalg.lstsq(P, w).solution)
+    assert containment_angle(z, P, 1e-6) > 1e-5
+    polished, loss, certificate = bt.polish_accurate(z, G, 0.1)
+    assert containment_angle(polished, P, 1e-6) < 1e-8
+    assert loss < 1e-28
+    assert certificate <= GRAD_TOL
+    assert loss == float(barlow_twins_loss_from_relation(polished, G, alpha=0.1))

@@ -183,6 +183,45 @@ def test_pair_hessian_matches_its_prediction():
     assert float(torch.linalg.det(low)) < 0 < float(torch.linalg.det(high))
 
 
+def test_point_certificate_at_the_closed_form_changes_sign_at_beta_star():
+    G, k = vcf.graph("path8")
+    spec = vcf.laplacian_spectrum(G, k)
+    pred = vcf.decoupled(spec, 8, alpha=ALPHA, gamma=40.0)
+    z = vcf.embedding(spec, 8, pred.t)
+    below, above = (vcf.point_certificate(G, z, alpha=ALPHA, beta=f * pred.beta_star,
+                                          gamma=40.0, tolerance=1e-9) for f in (0.7, 1.4))
+    for point in (below, above):
+        assert point.certificate < 1e-12  # stationary whatever beta (Cov diagonal)
+        assert point.direction.shape == (8, k)
+        # 8 x 3 entries less the 3 translations and one normal per column on the hinge (t = 1).
+        assert point.curvature.dimension == 8 * k - k - int((pred.t == 1).sum())
+    assert below.curvature.relative < -1e-3 < 1e-3 < above.curvature.relative
+    # The loss is the closed form's sum_k f(t_k).
+    assert math.isclose(above.loss, pred.loss, rel_tol=1e-12)
+
+
+def test_descent_along_follows_the_quadratic_model_below_beta_star_only():
+    G, k = vcf.graph("path8")
+    spec = vcf.laplacian_spectrum(G, k)
+    pred = vcf.decoupled(spec, 8, alpha=ALPHA, gamma=40.0)
+    z = vcf.embedding(spec, 8, pred.t)
+    for factor, descends in ((0.7, True), (1.4, False)):
+        beta = factor * pred.beta_star
+        point = vcf.point_certificate(G, z, alpha=ALPHA, beta=beta, gamma=40.0, tolerance=1e-9)
+        descent = vcf.descent_along(G, z, point.direction, alpha=ALPHA, beta=beta, gamma=40.0)
+        assert descent.steps.shape == descent.decreases.shape
+        assert bool((descent.steps[1:] < descent.steps[:-1]).all())
+        quadratic = descent.quadratic(point.curvature.min_eig, point.loss)
+        # Where the predicted change is well above rounding (1e-9) and the step small (quartic
+        # terms ~ s^4 negligible), the measured change is the quadratic model's.
+        resolved = quadratic.abs() > 1e-9
+        small = descent.steps < 1e-2
+        assert bool((resolved & small).any())
+        torch.testing.assert_close(descent.decreases[resolved & small],
+                                   quadratic[resolved & small], rtol=1e-2, atol=0.0)
+        assert (float(descent.decreases.max()) > 1e-9) is descends
+
+
 # -- comparing an optimum ----------------------------------------------------------------------
 def _path_problem():
     G, k = vcf.graph("path8")

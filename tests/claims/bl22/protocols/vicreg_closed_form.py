@@ -22,8 +22,9 @@ min(K, N' - 1) (:func:`convention_errors`).
 
 Offers: the test graphs (:data:`GRAPHS`, :func:`graph`), the spectrum the closed forms use
 (:func:`laplacian_spectrum`), the predictions (:func:`decoupled`, :func:`coupled`,
-:func:`embedding`, :func:`predicted_rank`, :func:`pair_hessian`), certified training
-(:func:`train`, :func:`train_convention`, :func:`phase_cell`) and the errors of a trained
+:func:`embedding`, :func:`predicted_rank`, :func:`pair_hessian`), the certificates of a
+given point without training (:func:`point_certificate`, :func:`descent_along`), certified
+training (:func:`train`, :func:`train_convention`, :func:`phase_cell`) and the errors of a trained
 optimum against a prediction (:func:`decoupled_errors`, :func:`hinge_errors`,
 :func:`convention_errors`).
 """
@@ -51,12 +52,15 @@ from tests.claims import graphs
 from tests.claims.bl22.protocols.settings import CLUSTER_TOL, GRAD_TOL, RANK_RTOL
 from tests.claims.runtime import single_thread
 from torch_impl.fit import (
+    Curvature,
     FitResult,
     fit_free,
     optimality_certificate,
     vicreg_convention_objective,
     vicreg_objective,
 )
+from torch_impl.fit.curvature import measure
+from torch_impl.fit.newton import local_model, onto_kinks
 from torch_impl.losses import (
     branches_from_views,
     vicreg_convention_hinge_weight,
@@ -95,6 +99,10 @@ __all__ = [
     "pair_hessian",
     "pair_tilt_loss",
     "small_problem_threads",
+    "PointCertificate",
+    "point_certificate",
+    "Descent",
+    "descent_along",
     "Training",
     "train",
     "centred_spectrum",
@@ -128,6 +136,11 @@ _GAMMA_SEARCH_MAX = 1e4
 
 # An iteration budget every fit of the family has met with margin (the most seen: ~800).
 _MAX_ITER = 3000
+
+# Lanczos vectors for a point's curvature above the dense limit (the fits' default).
+_LANCZOS_STEPS = 200
+# descent_along's steps: ||Z||_F 2^-j, j = 1.._DESCENT_HALVINGS (down to ~1e-12 ||Z||_F).
+_DESCENT_HALVINGS = 40
 
 _column_std = column_std_torch()
 _column_loss = column_loss_torch()
@@ -638,6 +651,125 @@ def pair_tilt_loss(G: torch.Tensor | Relation, spec: Spectrum, pred: Decoupled,
     z[:, k] = scale * t_k * (torch.cos(phi) * u_k + torch.sin(phi) * u_j)
     z[:, j] = scale * t_j * (torch.cos(theta) * u_j + torch.sin(theta) * u_k)
     return vicreg_loss(z, G, alpha=alpha, beta=beta, gamma=gamma)
+
+
+# -- certificates at a given point (no training) -----------------------------------------------
+@dataclass(frozen=True)
+class PointCertificate:
+    """First- and second-order certificates of BL22's VICReg at a given Z (no fit).
+
+    Attributes
+    ----------
+    loss : float
+        The loss at Z.
+    certificate : float
+        ``||g|| / max(1, |loss|)``, g the minimum-norm subgradient (hinges within the fits'
+        kink tolerance 1e-8 of their kink count as on it: :func:`optimality_certificate`).
+    curvature : Curvature
+        :func:`torch_impl.fit.curvature.measure` at Z: the smallest eigenvalue of the
+        Lagrangian Hessian on the tangent space of the active kinks modulo the objective's
+        declared symmetries (translations Z + 1 m^T), and the largest |eigenvalue| (scale).
+    direction : torch.Tensor of shape (N, K) or None
+        Unit eigenvector of ``curvature.min_eig`` (None: empty tangent space).
+    """
+
+    loss: float
+    certificate: float
+    curvature: Curvature
+    direction: torch.Tensor | None
+
+
+def point_certificate(G: torch.Tensor | Relation, z: torch.Tensor, *, alpha: float,
+                      beta: float, gamma: float, tolerance: float) -> PointCertificate:
+    """The certificates a fit would attach to its end point, measured at ``z`` as it is.
+
+    Parameters
+    ----------
+    G : torch.Tensor of shape (N, N) or Relation
+    z : torch.Tensor of shape (N, K)
+        The point, e.g. the closed form :func:`embedding`.
+    alpha, beta, gamma : float
+        VICReg's weights.
+    tolerance : float
+        Relative curvature tolerance recorded in the :class:`Curvature` (raised there to the
+        point's resolution: ten times the computed Hessian's asymmetry over its scale).
+
+    Returns
+    -------
+    PointCertificate
+    """
+    objective = vicreg_objective(G, alpha=alpha, beta=beta, gamma=gamma)
+    with single_thread():
+        loss, certificate, _ = optimality_certificate(objective, z)
+        curvature, direction = measure(objective, z, objective.symmetries(z),
+                                       tolerance=tolerance, lanczos_steps=_LANCZOS_STEPS)
+    return PointCertificate(loss, certificate, curvature, direction)
+
+
+@dataclass(frozen=True)
+class Descent:
+    """The loss along a direction, step by step (:func:`descent_along`).
+
+    Attributes
+    ----------
+    steps : torch.Tensor of shape (J,)
+        Step lengths s, descending.
+    decreases : torch.Tensor of shape (J,)
+        ``(loss(Z) - min(loss(Z+), loss(Z-))) / max(1, |loss(Z)|)`` at each step, Z+- the
+        points Z +- s v projected back onto the kinks (<= 0: no decrease at that step).
+    """
+
+    steps: torch.Tensor
+    decreases: torch.Tensor
+
+    def quadratic(self, eigenvalue: float, loss: float) -> torch.Tensor:
+        """The decrease the quadratic model predicts at each step, ``-eigenvalue s^2 / 2``,
+        relative as :attr:`decreases` (``loss`` the loss at Z), shape (J,)."""
+        return -eigenvalue * self.steps**2 / 2 / max(1.0, abs(loss))
+
+
+def descent_along(G: torch.Tensor | Relation, z: torch.Tensor, direction: torch.Tensor, *,
+                  alpha: float, beta: float, gamma: float) -> Descent:
+    """Evaluate the loss along +-``direction`` from ``z``, at steps halving from ||Z||_F / 2.
+
+    Steps s = ||Z||_F 2^-j, j = 1..``_DESCENT_HALVINGS``, both signs. The hinges on their
+    kink at ``z`` are held there (Gauss-Newton projection back onto h_k = 0, as the
+    curvature certificate's escape does): the tangent Hessian is that of the Lagrangian on
+    the kinks, so a negative eigenvalue m predicts a decrease -m s^2 / 2 along this path, not
+    along the straight line, which would leave a kink at second order. The decrease shows at
+    small s, before the quartic terms (2 beta C_kj^2) take over.
+
+    Parameters
+    ----------
+    G : torch.Tensor of shape (N, N) or Relation
+    z : torch.Tensor of shape (N, K)
+    direction : torch.Tensor of shape (N, K)
+        E.g. :attr:`PointCertificate.direction` (normalised here).
+    alpha, beta, gamma : float
+
+    Returns
+    -------
+    Descent
+    """
+    objective = vicreg_objective(G, alpha=alpha, beta=beta, gamma=gamma)
+    x = z.detach().reshape(-1)
+    v = direction.reshape(-1) / direction.norm()
+    steps = float(x.norm()) * 2.0 ** -torch.arange(1, _DESCENT_HALVINGS + 1, dtype=torch.float64)
+    decreases = torch.empty_like(steps)
+    with single_thread():
+        kinks = local_model(objective, z).kinks
+        with torch.no_grad():
+            base = float(objective(z))
+        for i, step in enumerate(steps.tolist()):
+            values = []
+            for sign in (1.0, -1.0):
+                candidate = x + sign * step * v
+                if kinks is not None:
+                    candidate = onto_kinks(kinks, candidate)
+                with torch.no_grad():
+                    values.append(float(objective(candidate.reshape(z.shape))))
+            decreases[i] = (base - min(values)) / max(1.0, abs(base))
+    return Descent(steps, decreases)
 
 
 # -- training ----------------------------------------------------------------------------------
