@@ -179,6 +179,54 @@ def newton_candidates(objective: Objective | HingeObjective, x: torch.Tensor
     return candidates
 
 
+class _Scored:
+    """Trial points scored lazily: every loss value at once (a forward pass each), a
+    certificate (forward and backward) only where the choice needs one. The choice is the one
+    scoring every point with :func:`certify` would make, at a fraction of the backward passes
+    while the loss still resolves a decrease."""
+
+    def __init__(self, objective: Objective | HingeObjective, candidates: list[torch.Tensor],
+                 kink_tol: float) -> None:
+        self._objective, self._kink_tol = objective, kink_tol
+        self._certificates: dict[int, tuple[float, float]] = {}
+        if isinstance(objective, HingeObjective):  # its loss and certificate come together
+            self._certificates = {i: certify(objective, c, kink_tol)
+                                  for i, c in enumerate(candidates)}
+            values = {i: loss for i, (loss, _) in self._certificates.items()}
+        else:
+            with torch.no_grad():
+                values = {i: float(as_loss(objective(c))) for i, c in enumerate(candidates)}
+        self._candidates = candidates
+        self.values = {i: v for i, v in values.items() if math.isfinite(v)}
+
+    def _scored(self, i: int) -> tuple[torch.Tensor, float, float] | None:
+        """(point, loss, certificate), or None (and dropped) where certify finds either
+        not finite."""
+        if i not in self._certificates:
+            self._certificates[i] = certify(self._objective, self._candidates[i],
+                                            self._kink_tol)
+        loss, certificate = self._certificates[i]
+        if not math.isfinite(loss):
+            self.values.pop(i, None)
+            return None
+        return self._candidates[i], loss, certificate
+
+    def lowest(self) -> tuple[torch.Tensor, float, float] | None:
+        """The point of lowest loss (the first, on ties)."""
+        while self.values:
+            scored = self._scored(min(self.values, key=lambda i: (self.values[i], i)))
+            if scored is not None:
+                return scored
+        return None
+
+    def best_certified(self, level: float) -> tuple[torch.Tensor, float, float] | None:
+        """Among points with loss <= ``level``, the one of lowest certificate (the first, on
+        ties)."""
+        scored = [s for i in sorted(self.values) if self.values[i] <= level
+                  for s in [self._scored(i)] if s is not None]
+        return min(scored, key=lambda s: s[2]) if scored else None
+
+
 def newton_polish(
     objective: Objective | HingeObjective,
     x: torch.Tensor,
@@ -217,22 +265,18 @@ def newton_polish(
     if x.numel() > _NEWTON_MAX_PARAMS or not math.isfinite(loss):
         return x, loss, certificate, taken
     while taken < steps and (to_floor or certificate > target):
-        scored = []
-        for candidate in newton_candidates(objective, x):
-            if transform is not None:
-                candidate = transform(candidate).detach()
-            value, cert = certify(objective, candidate, kink_tol)
-            if math.isfinite(value):
-                scored.append((candidate, value, cert))
-        if not scored:
+        candidates = newton_candidates(objective, x)
+        if transform is not None:
+            candidates = [transform(candidate).detach() for candidate in candidates]
+        scored = _Scored(objective, candidates, kink_tol)
+        if not scored.values:
             break
         resolution = _LOSS_RESOLUTION * abs(loss)
-        lowest = min(scored, key=lambda s: s[1])
-        if lowest[1] < loss - resolution:
+        lowest = scored.lowest()
+        if lowest is not None and lowest[1] < loss - resolution:
             chosen = lowest  # the loss still resolves a decrease: follow it
         else:
-            level = [s for s in scored if s[1] <= loss + resolution]
-            chosen = min(level, key=lambda s: s[2]) if level else None
+            chosen = scored.best_certified(loss + resolution)
             if chosen is None or chosen[2] >= certificate:
                 break  # no trial point improves either criterion
         gain = loss - chosen[1]

@@ -6,7 +6,13 @@ import pytest
 import torch
 
 from tests.torch_impl.fit.data import CPU, F64, G_SMALL, SMALL_VICREG
-from torch_impl.fit import NotConverged, fit_free, optimality_certificate, vicreg_objective
+from torch_impl.fit import (
+    NotConverged,
+    certificates,
+    fit_free,
+    optimality_certificate,
+    vicreg_objective,
+)
 
 
 def test_margin_stage_polishes_a_hinge_fit_to_margin():
@@ -54,3 +60,29 @@ def test_polish_to_floor_goes_past_the_target_on_a_quartic_valley():
     assert plain.certificate <= 1e-10
     assert floor.polish_steps > plain.polish_steps
     assert float(floor.z.abs().max()) < 1e-3 * float(plain.z.abs().max())
+
+
+def test_lazy_scoring_chooses_as_scoring_every_point_and_certifies_fewer(monkeypatch):
+    # Trial points of a loss whose lowest point has a non-finite gradient (|z_0|^0.5 at 0):
+    # the lazy scores pick the point certify() would, and certify only what the choice needs.
+    from torch_impl.fit import newton
+
+    def loss(z):
+        return (z[1] - 1).square() + z[0].abs().sqrt() + z[0].square()
+
+    points = [torch.tensor([a, b], dtype=F64)
+              for a, b in ((0.0, 1.0), (0.01, 1.0), (0.5, 0.9), (2.0, 1.0))]
+    full = [(p, *newton.certify(loss, p, 1e-8)) for p in points]
+    full = [s for s in full if s[1] < float("inf")]
+    calls = []
+    monkeypatch.setattr(newton, "certify",
+                        lambda *args: calls.append(1) or certificates.certify(*args))
+    scored = newton._Scored(loss, points, 1e-8)
+    lowest = scored.lowest()
+    assert lowest[1] == min(s[1] for s in full)
+    assert torch.equal(lowest[0], min(full, key=lambda s: s[1])[0])
+    assert len(calls) == 2  # the lowest point (its gradient is not finite), then the next
+    best = scored.best_certified(level=1.0)
+    reference = min((s for s in full if s[1] <= 1.0), key=lambda s: s[2])
+    assert torch.equal(best[0], reference[0])
+    assert best[2] == reference[2]
