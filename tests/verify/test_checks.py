@@ -127,6 +127,25 @@ def test_same_seed_same_outcome_other_seed_other_trials(monkeypatch):
     assert [t.params for t in trials3] != [t.params for t in trials1]
 
 
+def test_the_trials_of_a_failing_claim_do_not_depend_on_the_clock(monkeypatch):
+    # Trials that train are slow: a run where every clock reading is 5 s later than the last
+    # (hypothesis would stop hunting further failures 10 s after the first) draws the same
+    # trials as a fast one.
+    from hypothesis.internal.conjecture import engine
+
+    fast, fast_trials = run_numeric(wrong_constant_claim())
+    now = [0.0]
+
+    def slow_clock() -> float:
+        now[0] += 5.0
+        return now[0]
+
+    monkeypatch.setattr(engine.time, "monotonic", slow_clock)
+    slow, slow_trials = run_numeric(wrong_constant_claim())
+    assert [t.params for t in slow_trials] == [t.params for t in fast_trials]
+    assert slow.counterexample == fast.counterexample
+
+
 @pytest.mark.parametrize(("error", "message"), [
     (float("nan"), "the check is broken: non-finite error nan"),
     (float("inf"), "the check is broken: non-finite error inf"),
