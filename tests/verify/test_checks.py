@@ -61,9 +61,9 @@ def test_wrong_constant_fails_with_a_shrunk_counterexample_that_replays():
         """profile='quick', seed=0))\"""",
     ]
     # The worst trial (largest error) replays as well.
-    assert outcome.worst_trial == {"a": -10, "b": -10}
+    assert outcome.worst_trial == {"a": 7, "b": 10}
     assert outcome.reproduce[2:] == [
-        """python -c "import verify; print(verify.replay('T-C1', {'a': -10, 'b': -10}, """
+        """python -c "import verify; print(verify.replay('T-C1', {'a': 7, 'b': 10}, """
         """profile='quick', seed=0))\""""]
 
 
