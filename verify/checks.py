@@ -23,7 +23,14 @@ from hypothesis import seed as hypothesis_seed
 from verify import profiles
 from verify.claim import FAMILY_PATTERN, Claim, InvalidMeasurement, Measurement, Trial
 from verify.replay import reproduce_commands
-from verify.verdict import CheckOutcome, Verdict, check_margin, combine, trial_margin
+from verify.verdict import (
+    CheckOutcome,
+    Verdict,
+    check_margin,
+    combine,
+    families_drawn,
+    trial_margin,
+)
 
 __all__ = ["run_symbolic", "run_numeric", "is_not_converged", "error_summary"]
 
@@ -144,8 +151,7 @@ def _undeclared_families(claim: Claim, coverage: dict[str, dict[str, int]]) -> l
     """Families drawn by the trials that the claim's ``families`` declaration does not admit."""
     if claim.families is None:
         return []
-    return sorted({family for row in coverage.values() for family in row}
-                  - set(claim.families))
+    return sorted(families_drawn(coverage) - set(claim.families))
 
 
 def _missing_second_order(claim: Claim, trials: list[Trial]) -> bool:

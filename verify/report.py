@@ -42,6 +42,7 @@ from verify.verdict import (
     Verdict,
     as_float,
     combine,
+    families_drawn,
     is_fragile,
     jsonable,
     matches_expected,
@@ -213,15 +214,10 @@ EVIDENCE_FAMILIES = 3
 """Graph families those trials cover, where the claim's condition admits that many."""
 
 
-def _families_drawn(claim: dict[str, Any]) -> set[str]:
-    return {family for row in (claim["numeric"].get("coverage") or {}).values()
-            for family in row}
-
-
 def _broad(claim: dict[str, Any]) -> bool:
     """Whether a claim's trials draw :data:`EVIDENCE_FAMILIES` families, or every family its
     condition admits (``families``, schema 5) when that is fewer."""
-    drawn = _families_drawn(claim)
+    drawn = families_drawn(claim["numeric"].get("coverage") or {})
     admitted = claim.get("families")
     if admitted is not None and len(admitted) < EVIDENCE_FAMILIES:
         return drawn == set(admitted)

@@ -25,6 +25,7 @@ __all__ = [
     "trial_margin",
     "check_margin",
     "is_fragile",
+    "families_drawn",
 ]
 
 
@@ -273,3 +274,9 @@ class CheckOutcome:
         for key in ("worst_error", "margin"):  # jsonable wrote non-finite floats as 'inf'
             data[key] = as_float(data.get(key))
         return cls(**data)
+
+
+def families_drawn(coverage: dict[str, dict[str, int]]) -> set[str]:
+    """The relation families a numeric check's trials drew, over every spec parameter of its
+    ``coverage`` (:attr:`CheckOutcome.coverage`, or the same field of claims.json)."""
+    return {family for row in coverage.values() for family in row}

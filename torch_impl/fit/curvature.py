@@ -44,7 +44,7 @@ from torch_impl.validation import (
     validate_params,
 )
 
-__all__ = ["Curvature", "lanczos", "measure", "escape", "UNRESOLVED_RELATIVE"]
+__all__ = ["Curvature", "lanczos", "measure", "along", "escape", "UNRESOLVED_RELATIVE"]
 
 # Projected spaces up to this dimension are decomposed densely (d Hessian-vector products in
 # one batched backward and an eigh); beyond it, Lanczos.
@@ -333,6 +333,25 @@ def measure(
             vector.reshape(p.shape))
 
 
+def along(objective: Objective | HingeObjective, p: torch.Tensor, direction: torch.Tensor
+          ) -> Callable[[float], torch.Tensor]:
+    """The path ``t -> p + t v`` (v = direction / ||direction||, shape of p) on which
+    :func:`measure`'s eigenvalue predicts the loss: for a hinge objective each point is
+    projected back onto the kinks held at p (the surface the curvature is measured on; the
+    straight line would leave a kink at second order)."""
+    kinks = local_model(objective, p).kinks
+    xf = p.detach().reshape(-1)
+    v = direction.reshape(-1) / direction.norm()
+
+    def point(t: float) -> torch.Tensor:
+        candidate = xf + t * v
+        if kinks is not None:
+            candidate = onto_kinks(kinks, candidate)
+        return candidate.reshape(p.shape)
+
+    return point
+
+
 @validate_params(objective=IsCallable(), p=AnyTensor(), direction=AnyTensor(), loss=Scalar())
 def escape(
     objective: Objective | HingeObjective,
@@ -342,23 +361,19 @@ def escape(
 ) -> torch.Tensor | None:
     """A point of lower loss along a direction of negative curvature, or None.
 
-    Tries ``p +- t v`` for ``t = max(||p||, 1) 2^-j``, j = 0..``_ESCAPE_HALVINGS`` (for a hinge
-    objective projected back onto the kinks held at p, so the step stays on the surface the
-    curvature was measured on) and returns the lowest, if its loss is below ``loss`` by more
-    than the loss's resolution (``_LOSS_RESOLUTION * |loss|``).
+    Tries ``p +- t v`` for ``t = max(||p||, 1) 2^-j``, j = 0..``_ESCAPE_HALVINGS`` (on the
+    path of :func:`along`, which stays on the kinks of a hinge objective) and returns the
+    lowest, if its loss is below ``loss`` by more than the loss's resolution
+    (``_LOSS_RESOLUTION * |loss|``).
     """
-    model = local_model(objective, p)
-    xf = p.detach().reshape(-1)
-    v = direction.reshape(-1) / direction.norm()
-    size = max(float(xf.norm()), 1.0)
+    point = along(objective, p, direction)
+    size = max(float(p.detach().norm()), 1.0)
     best, best_loss = None, loss - _LOSS_RESOLUTION * abs(loss)
     for j in range(_ESCAPE_HALVINGS + 1):
         for sign in (1.0, -1.0):
-            candidate = xf + sign * size * 2.0**-j * v
-            if model.kinks is not None:
-                candidate = onto_kinks(model.kinks, candidate)
+            candidate = point(sign * size * 2.0**-j)
             with torch.no_grad():
-                value = float(objective(candidate.reshape(p.shape)))
+                value = float(objective(candidate))
             if math.isfinite(value) and value < best_loss:
-                best, best_loss = candidate.reshape(p.shape), value
+                best, best_loss = candidate, value
     return best

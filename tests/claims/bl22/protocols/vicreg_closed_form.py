@@ -59,8 +59,7 @@ from torch_impl.fit import (
     vicreg_convention_objective,
     vicreg_objective,
 )
-from torch_impl.fit.curvature import measure
-from torch_impl.fit.newton import local_model, onto_kinks
+from torch_impl.fit.curvature import along, measure
 from torch_impl.losses import (
     branches_from_views,
     vicreg_convention_hinge_weight,
@@ -733,8 +732,8 @@ def descent_along(G: torch.Tensor | Relation, z: torch.Tensor, direction: torch.
     """Evaluate the loss along +-``direction`` from ``z``, at steps halving from ||Z||_F / 2.
 
     Steps s = ||Z||_F 2^-j, j = 1..``_DESCENT_HALVINGS``, both signs. The hinges on their
-    kink at ``z`` are held there (Gauss-Newton projection back onto h_k = 0, as the
-    curvature certificate's escape does): the tangent Hessian is that of the Lagrangian on
+    kink at ``z`` are held there (``torch_impl.fit.curvature.along``, the path the curvature
+    certificate's escape takes): the tangent Hessian is that of the Lagrangian on
     the kinks, so a negative eigenvalue m predicts a decrease -m s^2 / 2 along this path, not
     along the straight line, which would leave a kink at second order. The decrease shows at
     small s, before the quartic terms (2 beta C_kj^2) take over.
@@ -752,23 +751,16 @@ def descent_along(G: torch.Tensor | Relation, z: torch.Tensor, direction: torch.
     Descent
     """
     objective = vicreg_objective(G, alpha=alpha, beta=beta, gamma=gamma)
-    x = z.detach().reshape(-1)
-    v = direction.reshape(-1) / direction.norm()
-    steps = float(x.norm()) * 2.0 ** -torch.arange(1, _DESCENT_HALVINGS + 1, dtype=torch.float64)
+    steps = float(z.detach().norm()) * 2.0 ** -torch.arange(1, _DESCENT_HALVINGS + 1,
+                                                            dtype=torch.float64)
     decreases = torch.empty_like(steps)
     with single_thread():
-        kinks = local_model(objective, z).kinks
+        point = along(objective, z, direction)
         with torch.no_grad():
             base = float(objective(z))
-        for i, step in enumerate(steps.tolist()):
-            values = []
-            for sign in (1.0, -1.0):
-                candidate = x + sign * step * v
-                if kinks is not None:
-                    candidate = onto_kinks(kinks, candidate)
-                with torch.no_grad():
-                    values.append(float(objective(candidate.reshape(z.shape))))
-            decreases[i] = (base - min(values)) / max(1.0, abs(base))
+            for i, step in enumerate(steps.tolist()):
+                lowest = min(float(objective(point(sign * step))) for sign in (1.0, -1.0))
+                decreases[i] = (base - lowest) / max(1.0, abs(base))
     return Descent(steps, decreases)
 
 
