@@ -1,7 +1,8 @@
 """Sessions of ssl-spectral-audit.
 
 ``tests`` (what CI runs: unit tests, then a quick audit of every claim), ``verify`` (the full
-audit; only an unselected run writes reports/), ``mutation`` (injected bugs the unit tests must
+audit; only an unselected run writes reports/), ``crosscheck`` (the full audit again under AVX2
+kernels, compared with reports/ and recorded there), ``mutation`` (injected bugs the unit tests must
 catch), ``dev`` (a development virtualenv in .venv), ``bench`` (speed and memory, reports/bench.md)
 and ``lint``.
 Venvs are reused; the project is reinstalled every time so a reused venv never audits stale
@@ -51,6 +52,30 @@ def verify(session: nox.Session) -> None:
     # Two workers use both cores of the machines the audit is sized for (<= 10 min); the same
     # seed gives the same report with or without workers (tests/verify/test_audit.py).
     session.run("ssl-audit", "--profile", "full", "--workers", "2", *session.posargs)
+    if not session.posargs:
+        # The unselected audit wrote reports/: README's findings are regenerated from it.
+        session.run("python", "-m", "verify.readme")
+
+
+@nox.session
+def crosscheck(session: nox.Session) -> None:
+    """The full audit again under AVX2 CPU kernels, compared with reports/ and recorded there.
+
+    Torch's and MKL's CPU dispatch is held to AVX2 (ATEN_CPU_CAPABILITY=avx2
+    MKL_ENABLE_INSTRUCTIONS=AVX2); the report goes to .ssl-audit/crosscheck/ and is compared
+    with the committed reports/claims.json (verify.compare). The comparison is recorded there
+    (``run.crosscheck``) and in the first line of reports/claims.md. Fails when
+    the two reports differ (the differences are recorded all the same). Run it after ``nox -s
+    verify``: a new audit's report carries no cross-check.
+
+    Arguments after ``--`` go to ``python -m verify.crosscheck``, e.g. ``-- --no-run`` (compare
+    the report already in .ssl-audit/crosscheck/, run no audit).
+    """
+    _install(session, "test")
+    session.run("python", "-m", "verify.crosscheck", "--report", "reports",
+                "--other", ".ssl-audit/crosscheck", "--workers", "2", *session.posargs)
+    # README's generated section states the cross-check: regenerated from the updated report.
+    session.run("python", "-m", "verify.readme")
 
 
 @nox.session

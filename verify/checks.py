@@ -24,6 +24,7 @@ from verify import profiles
 from verify.claim import FAMILY_PATTERN, Claim, InvalidMeasurement, Measurement, Trial
 from verify.replay import reproduce_commands
 from verify.verdict import (
+    DRAWN_VALUES,
     CheckOutcome,
     Verdict,
     check_margin,
@@ -118,15 +119,15 @@ class _ToleranceExceeded(AssertionError):
 
 
 def _measurements(trials: list[Trial]) -> dict[str, dict[str, float]]:
-    table: dict[str, dict[str, float]] = {}
-    for trial in trials:
-        for key, value in trial.measurement.extra.items():
-            row = table.setdefault(key, {"min": value, "max": value})
-            row["min"], row["max"] = min(row["min"], value), max(row["max"], value)
-    return table
+    """Each extra measurement's min and max over ``trials``, except the trials that carry a
+    single sub-decision: theirs are ranged per decision (:func:`_decisions`), since the extras
+    of unlike tests (a TOST and a one-sided test) must not merge into one range."""
+    return _ranges([t for t in trials if len(t.measurement.parts) != 1])
 
 
 _SPEC = re.compile(rf"^({FAMILY_PATTERN})\(")
+# An integer argument of a spec, ``n=6`` in ``views(n=6,v=2)`` (sizes, degrees, seeds).
+_SPEC_INT = re.compile(r"(?:^|,)\s*([a-z_]+)=(\d+)(?=\s*[,)])")
 
 SECOND_ORDER_KEY = "min_tangent_eig"
 """The measurement every trained claim records: the smallest eigenvalue of the Hessian on the
@@ -145,6 +146,64 @@ def _coverage(trials: list[Trial]) -> dict[str, dict[str, int]]:
                 row = table.setdefault(name, {})
                 row[match.group(1)] = row.get(match.group(1), 0) + 1
     return table
+
+
+def _ranges(trials: list[Trial]) -> dict[str, dict[str, float]]:
+    table: dict[str, dict[str, float]] = {}
+    for trial in trials:
+        for key, value in trial.measurement.extra.items():
+            row = table.setdefault(key, {"min": value, "max": value})
+            row["min"], row["max"] = min(row["min"], value), max(row["max"], value)
+    return table
+
+
+def _decisions(claim: Claim, trials: list[Trial],
+               counterexample: Trial | None) -> dict[str, dict[str, Any]]:
+    """Each sub-decision (:attr:`verify.Measurement.parts`) judged on its own: the trials that
+    decided it, its verdict, worst error, margin, counterexample (the check's when that trial
+    fails this part, else the part's first failing trial) and the extras of the trials that
+    carry this part alone."""
+    names = list(dict.fromkeys(name for t in trials for name in t.measurement.parts))
+    out: dict[str, dict[str, Any]] = {}
+    for name in names:
+        mine = [t for t in trials if name in t.measurement.parts]
+        errors = [t.measurement.parts[name] for t in mine]
+        failing = [not e <= claim.tolerance for e in errors]
+        failed = [t for t, bad in zip(mine, failing, strict=True) if bad]
+        if counterexample is not None and counterexample in failed:
+            failed.insert(0, counterexample)
+        out[name] = {
+            "verdict": (Verdict.FAILS if failed else Verdict.HOLDS).value,
+            "worst_error": max(errors),
+            "tolerance": claim.tolerance,
+            "margin": check_margin([trial_margin(e, claim.tolerance,
+                                                 t.measurement.part_margins.get(name))
+                                    for t, e in zip(mine, errors, strict=True)], failing),
+            "trials": len(mine),
+            "counterexample": dict(failed[0].params) if failed else None,
+            "measurements": _ranges([t for t in mine if len(t.measurement.parts) == 1]),
+        }
+    return out
+
+
+def _drawn(trials: list[Trial]) -> dict[str, dict[str, Any]]:
+    """What the trials drew (:attr:`verify.verdict.CheckOutcome.drawn`)."""
+    values: dict[str, list[Any]] = {}
+    for trial in trials:
+        for name, value in trial.params.items():
+            values.setdefault(name, []).append(value)
+            match = _SPEC.match(value) if isinstance(value, str) else None
+            if match:
+                for key, number in _SPEC_INT.findall(value[match.end():]):
+                    values.setdefault(f"{name}.{key}", []).append(int(number))
+    out: dict[str, dict[str, Any]] = {}
+    for name, seen in values.items():
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in seen):
+            out[name] = {"min": min(seen), "max": max(seen)}
+        else:
+            distinct = list(dict.fromkeys(map(str, seen)))
+            out[name] = {"values": distinct[:DRAWN_VALUES], "distinct": len(distinct)}
+    return out
 
 
 def _undeclared_families(claim: Claim, coverage: dict[str, dict[str, int]]) -> list[str]:
@@ -346,6 +405,8 @@ def run_numeric(claim: Claim, figures_dir=None) -> tuple[CheckOutcome, list[Tria
         measurements=_measurements(trials),
         coverage=_coverage(trials),
         worst_trial=_worst_params(trials),
+        decisions=_decisions(claim, trials, failed),
+        drawn=_drawn(trials),
         margin=check_margin([t.margin for t in trials],
                             [_is_failure(claim, t) for t in trials]),
         **common,

@@ -31,9 +31,10 @@ from verify.grid import Grid, GridError, as_grid
 from verify.profiles import PROFILES
 from verify.tags import CHECKED, TAGS
 from verify.verdict import Verdict
+from verify.words import direction_words, placeholder_problems, typed_numbers
 
 __all__ = ["Claim", "ClaimDeclarationError", "InvalidMeasurement", "Measurement", "Trial",
-           "PROVENANCES", "SCOPES", "UNIT_CHARS", "WHY_CHARS"]
+           "PROVENANCES", "SCOPES", "UNIT_CHARS", "WHY_CHARS", "DIRECTION_CHARS"]
 
 PROVENANCES = ("TEXT", "SECONDARY", "DERIVED")
 """Provenance labels, see ``docs/catalogue/BL22.md#sources-and-provenance-labels``."""
@@ -41,7 +42,7 @@ PROVENANCES = ("TEXT", "SECONDARY", "DERIVED")
 _ID = re.compile(r"^[A-Z][A-Z0-9]*-[A-Za-z0-9][A-Za-z0-9.\-]*$")
 _REQUIRED = ("id", "paper", "source", "statement", "provenance", "paper_asserts", "tolerance")
 _OPTIONAL = ("expected", "notes", "finding", "measures", "unit", "settings", "tags",
-             "holds_where", "families", "families_why")
+             "holds_where", "families", "families_why", "directions")
 FAMILY_PATTERN = r"[a-z][a-z0-9_]*"
 """A relation family's name: the prefix of its specs, ``family(...)``."""
 _FAMILY = re.compile(rf"^{FAMILY_PATTERN}$")
@@ -59,6 +60,12 @@ the claim itself is not derived."""
 UNIT_CHARS = 16
 """A unit is short (``rad``, ``relative``, ``decades``): at most this many characters, one
 line."""
+
+
+DIRECTION_CHARS = 160
+"""A direction of ``directions=`` is one line, at most this long."""
+
+_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
 
 
 class ClaimDeclarationError(ValueError):
@@ -91,6 +98,17 @@ class Measurement:
         one's min and max over the trials.
     figure_data : object
         Anything the claim's figure function wants from this trial (not written to JSON).
+    parts : dict of str to float, optional
+        The trial's sub-decisions, when it decides several tests at once: each test's own error
+        (finite, >= 0), judged against the claim's tolerance like ``error``, which must equal
+        their maximum. The report shows each sub-decision on its own line (verdict, worst
+        error, margin, trials, counterexample), and groups the ``extra`` of trials carrying a
+        single part under that part, so unlike tests are never merged into one range. Names:
+        letters, digits, ``_`` and ``-`` (``"tilt-hessian"``).
+    part_margins : dict of str to float, optional
+        A part's own decision margin, where the default ``tolerance / error`` is not the
+        distance that matters (a z-score test: :func:`verify.z_score_margin`); keys among
+        ``parts``.
     margin : float, optional
         The trial's decision margin as a factor (>= 1: the decision is that many times away
         from flipping). Default: ``tolerance / error`` when within tolerance, ``error /
@@ -103,6 +121,8 @@ class Measurement:
     extra: dict[str, float] = dataclasses.field(default_factory=dict)
     figure_data: Any = dataclasses.field(default=None, repr=False)
     margin: float | None = None
+    parts: dict[str, float] = dataclasses.field(default_factory=dict)
+    part_margins: dict[str, float] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def coerce(cls, value: object) -> Measurement:
@@ -118,7 +138,9 @@ class Measurement:
         if isinstance(value, Measurement):
             out = cls(float(value.error), {k: float(v) for k, v in value.extra.items()},
                       value.figure_data,
-                      None if value.margin is None else float(value.margin))
+                      None if value.margin is None else float(value.margin),
+                      {str(k): float(v) for k, v in value.parts.items()},
+                      {str(k): float(v) for k, v in value.part_margins.items()})
         else:
             try:
                 out = cls(float(value))  # type: ignore[arg-type]
@@ -142,6 +164,23 @@ class Measurement:
         if self.margin is not None and (math.isnan(self.margin) or self.margin < 0):
             raise InvalidMeasurement("the check is broken: margin must be a non-negative "
                                      f"float (inf allowed), got {self.margin!r}")
+        for name, error in self.parts.items():
+            if not _PART.match(name):
+                raise InvalidMeasurement(f"the check is broken: a part's name is letters, "
+                                         f"digits, '_' and '-', got {name!r}")
+            if not (math.isfinite(error) and error >= 0):
+                raise InvalidMeasurement(f"the check is broken: part {name!r} has error "
+                                         f"{error!r} (a non-negative float)")
+        for name, margin in self.part_margins.items():
+            if name not in self.parts or math.isnan(margin) or margin < 0:
+                raise InvalidMeasurement(f"the check is broken: part_margins[{name!r}] must be "
+                                         "a non-negative float (inf allowed) for a declared "
+                                         f"part, got {margin!r} (parts: {sorted(self.parts)})")
+        # The claim's decision is the parts' conjunction: one error that is not their maximum
+        # would let the verdict and the sub-decisions disagree.
+        if self.parts and self.error != max(self.parts.values()):
+            raise InvalidMeasurement(f"the check is broken: error {self.error!r} is not the "
+                                     f"maximum of its parts {self.parts!r}")
 
 
 @dataclasses.dataclass
@@ -246,6 +285,17 @@ class Claim:
         declared claim as drawing enough families when it draws every one it declares.
     families_why : str
         Why the condition admits only those families (one line); required with ``families``.
+    directions : dict of str to tuple of str, optional
+        Each direction or universal the finding asserts (one line, as the finding states it:
+        ``"holds on regular graphs (if)"``) -> the ids of the claims whose verdicts establish
+        it (the claim's own id when its own check does). Required when the finding uses a
+        direction word (:data:`verify.words.DIRECTION_WORDS`: "only", "iff", "every",
+        "never", ...); the report links each id with its verdict. A direction no claim tests
+        is not asserted: the finding says it is untested ("measured: the if direction").
+
+    The finding may type no decimal, percentage or scientific number (a measurement typed by
+    hand): measured values enter the finding and the notes through placeholders
+    (``{{max.loss_gap:.1%}}``, :mod:`verify.words`), rendered from each run's record.
 
     Examples
     --------
@@ -292,6 +342,9 @@ class Claim:
             self._fail("families_why" if self.families is not None else "families",
                        "declare families= and families_why= together (the admitted relation "
                        "families, and why the condition admits no others)")
+        self.directions: dict[str, tuple[str, ...]] = self._directions(
+            fields.get("directions", {}))
+        self._check_words()
         self.symbolic_check: Callable[[], object] | None = None
         self.symbolic_scope: str | None = None  # SCOPES, declared with the symbolic check
         self.symbolic_why: str = ""
@@ -407,6 +460,46 @@ class Claim:
         if len(set(value)) != len(value):
             self._fail("families", f"a family given twice: {list(value)}")
         return tuple(value)
+
+    def _directions(self, value: object) -> dict[str, tuple[str, ...]]:
+        if not isinstance(value, Mapping):
+            self._fail("directions", f"must be a dict of direction -> claim ids, got "
+                       f"{type(value).__name__}")
+        out: dict[str, tuple[str, ...]] = {}
+        for direction, ids in value.items():
+            where = f"directions[{direction!r}]"
+            if (not isinstance(direction, str) or not direction.strip() or "\n" in direction
+                    or len(direction) > DIRECTION_CHARS):
+                self._fail(where, f"a direction is one non-empty line of at most "
+                           f"{DIRECTION_CHARS} characters")
+            if isinstance(ids, str) or not isinstance(ids, (list, tuple)) or not ids:
+                self._fail(where, "must be a non-empty tuple of the claim ids establishing it, "
+                           f"got {ids!r:.60}")
+            for cid in ids:
+                if not isinstance(cid, str) or not _ID.match(cid):
+                    self._fail(where, f"{cid!r} is not a claim id (PAPER-LABEL)")
+            if len(set(ids)) != len(ids):
+                self._fail(where, f"an id given twice: {list(ids)}")
+            out[direction.strip()] = tuple(ids)
+        return out
+
+    def _check_words(self) -> None:
+        """The finding's words held to its evidence (:mod:`verify.words`)."""
+        words = direction_words(self.finding)
+        if words and not self.directions:
+            self._fail("directions", f"the finding says {', '.join(map(repr, words))}: declare "
+                       "directions={'<each direction or universal it asserts>': ('<claim ids "
+                       "establishing it>',)}, or say what was measured instead ('measured: "
+                       "the if direction')")
+        numbers = typed_numbers(self.finding)
+        if numbers:
+            self._fail("finding", f"typed numbers {numbers}: a measured value enters through a "
+                       "placeholder ({{max.NAME:.3g}}, {{setting.NAME}}, ...: verify.words), "
+                       "an input as an integer or in the notes")
+        for name in ("finding", "notes"):
+            problems = placeholder_problems(getattr(self, name), self.settings)
+            if problems:
+                self._fail(name, "; ".join(problems))
 
     # -- checks -----------------------------------------------------------------------------
     def symbolic(self, fn: Callable[[], object] | None = None, *, scope: str | None = None,
@@ -597,6 +690,7 @@ class Claim:
             "holds_where": self.holds_where,
             "families": None if self.families is None else list(self.families),
             "families_why": self.families_why,
+            "directions": {d: list(ids) for d, ids in self.directions.items()},
             "module": self.module_path,
             "symbolic_scope": self.symbolic_scope,
             "symbolic_why": self.symbolic_why,

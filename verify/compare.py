@@ -7,9 +7,9 @@ third machine).
 ``python -m verify.compare A/claims.json B/claims.json`` prints the differences (exit 1 if any).
 
 Only fields every schema since 2 records are compared (verdicts, trial counts,
-counterexamples, worst errors), so reports of schemas 2 to 5 compare with each other: the
+counterexamples, worst errors), so reports of schemas 2 to 6 compare with each other: the
 check that migrating declarations to a newer schema's fields (schema 3's measures and tags,
-schema 4's symbolic scope, schema 5's families) moved no verdict.
+schema 4's symbolic scope, schema 5's families, schema 6's sub-decisions) moved no verdict.
 """
 
 from __future__ import annotations

@@ -124,15 +124,29 @@ def _differs(claim: dict[str, Any]) -> str:
 
 # -- sections ----------------------------------------------------------------------------------
 def _run_line(doc: dict[str, Any]) -> str:
+    """The run in one line; with the cross-check under other CPU kernels (``run.crosscheck``,
+    written by :mod:`verify.crosscheck`) when the report carries one."""
     run = doc["run"]
     minutes, seconds = divmod(round(run["seconds"]), 60)
     took = f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
-    commit = run["git_commit"] or "unknown"
-    if len(commit) >= 40:  # the short hash reads better; the Run section has the whole one
-        commit = commit[:12] + commit[40:]
-    return (f"Profile **{run['profile']}**, seed {run['seed']}, device `{run['device']}`, "
-            f"commit `{commit}`: {len(doc['claims'])} claims in {took} "
-            f"(started {run['started']}).")
+
+    def short_commit(commit: str | None) -> str:
+        commit = commit or "unknown"
+        # the short hash reads better; the Run section has the whole one
+        return commit[:12] + commit[40:] if len(commit) >= 40 else commit
+
+    line = (f"Profile **{run['profile']}**, seed {run['seed']}, device `{run['device']}`, "
+            f"commit `{short_commit(run['git_commit'])}`: {len(doc['claims'])} claims in "
+            f"{took} (started {run['started']}).")
+    check = run.get("crosscheck")
+    if not check:
+        return line
+    found = check["differences"]
+    count = f"{len(found)} difference{'' if len(found) == 1 else 's'}"
+    differing = sorted({d.split(":", 1)[0] for d in found})
+    return (line + f" Cross-checked under `{check['kernels']}` on {check['claims']} claims: "
+            + (f"**{count}** ({', '.join(differing)})" if found else count)
+            + f" (commit `{short_commit(check['git_commit'])}`).")
 
 
 def _summary(doc: dict[str, Any]) -> list[str]:
@@ -219,6 +233,68 @@ def _coverage(papers: dict[str, Any]) -> list[str]:
     return out + [""]
 
 
+def _range_text(row: dict[str, Any]) -> str:
+    if "values" in row:
+        more = row["distinct"] - len(row["values"])
+        # " / " between values: a value may hold commas (a list of class sizes).
+        return " / ".join(map(str, row["values"])) + (f" (+{more} more)" if more > 0 else "")
+    low, high = (_fmt_compact(v) if isinstance(v, float) else str(v)
+                 for v in (row["min"], row["max"]))
+    return low if low == high else f"{low}..{high}"
+
+
+def drawn_text(numeric: dict[str, Any]) -> str:
+    """What the trials drew, in one phrase: each parameter's range (seeds and the relation specs
+    themselves aside: the families and the specs' sizes say what they drew)."""
+    coverage = numeric.get("coverage") or {}
+    parts = [f"{name} {_range_text(row)}" for name, row in (numeric.get("drawn") or {}).items()
+             if name not in coverage and name.rsplit(".", 1)[-1] != "seed"]
+    return "; ".join(parts)
+
+
+def evidence_text(claim: dict[str, Any]) -> str:
+    """The evidence behind a claim's verdict, generated from its record: the symbolic check's
+    scope, the numeric trials (how drawn, how many), the relation families they drew (or "no
+    relation"), the ranges of what they drew, and each sub-decision's verdict."""
+    out = []
+    sym, num = claim.get("symbolic"), claim.get("numeric")
+    if sym:
+        scope = {"claim": "derives the claim", "lemma": "derives a lemma"}.get(
+            sym.get("scope") or "", "")
+        out.append(f"symbolic {sym['verdict']}" + (f" ({scope})" if scope else ""))
+    if num:
+        how = ("every point of a declared grid" if num.get("sampling") == "grid"
+               else f"hypothesis draws, seed {num.get('seed')}")
+        out.append(f"numeric {num['verdict']} over {num['trials']} trials ({how})")
+        coverage = num.get("coverage") or {}
+        if coverage:
+            out.append("relations: " + "; ".join(
+                ", ".join(f"{family} {n}" for family, n in families.items())
+                for families in coverage.values()))
+        elif claim.get("families") == []:
+            out.append("no relation")
+        drawn = drawn_text(num)
+        if drawn:
+            out.append(f"drawn: {drawn}")
+        decisions = num.get("decisions") or {}
+        if decisions:
+            out.append("sub-decisions: " + ", ".join(
+                f"{name} {d['verdict']} ({_fmt_compact(as_float(d['worst_error']))})"
+                for name, d in decisions.items()))
+    return "; ".join(out)
+
+
+def directions_text(claim: dict[str, Any], verdicts: dict[str, str]) -> list[str]:
+    """Each direction the finding asserts, with the claims establishing it and their verdicts
+    in this run (``not in this run`` for an id the run did not audit)."""
+    out = []
+    for direction, ids in (claim.get("directions") or {}).items():
+        backed = ", ".join(f"{_link(i)} {verdicts[i]}" if i in verdicts
+                           else f"{i} (not in this run)" for i in ids)
+        out.append(f"{_prose(direction)}: {backed}")
+    return out
+
+
 def _findings(doc: dict[str, Any]) -> list[str]:
     out = ["## Findings", ""]
     by_paper: dict[str, list[dict[str, Any]]] = {}
@@ -227,11 +303,15 @@ def _findings(doc: dict[str, Any]) -> list[str]:
             by_paper.setdefault(c["paper"], []).append(c)
     if not by_paper:
         return out + ["No claim of this run declares a finding.", ""]
+    verdicts = {c["id"]: c["verdict"] for c in doc["claims"]}
     for paper, claims in by_paper.items():
         out += [f"### {paper}", ""]
-        out += [f"- {_link(c['id'])} **{c['verdict']}** (margin {_margin_cell(c)}): "
-                f"{_prose(c['finding'])}" + (f" ({_holds_where(c)})" if _holds_where(c) else "")
-                for c in claims]
+        for c in claims:
+            out.append(f"- {_link(c['id'])} **{c['verdict']}** (margin {_margin_cell(c)}): "
+                       f"{_prose(c['finding'])}"
+                       + (f" ({_holds_where(c)})" if _holds_where(c) else ""))
+            out.append(f"  - evidence: {_prose(evidence_text(c))}")
+            out += [f"  - direction: {line}" for line in directions_text(c, verdicts)]
         out.append("")
     return out
 
@@ -287,8 +367,22 @@ def _numeric_lines(claim: dict[str, Any], part: dict[str, Any]) -> list[str]:
              else f"seed {part['seed']}")
     out = [f"- numeric: **{part['verdict']}**, worst error {worst}{unit} vs tolerance "
            f"{tolerance}, margin {_margin_cell(claim)}, {part['trials']} trials ({drawn})"]
+    decisions = part.get("decisions") or {}
+    if decisions:
+        out += ["  - sub-decisions (the check HOLDS iff every one holds on every trial):", "",
+                "    | sub-decision | verdict | worst error | tolerance | margin | trials | "
+                "counterexample | measurements (min .. max) |",
+                "    |---|---|---|---|---|---|---|---|"]
+        out += [f"    | {name} | {d['verdict']} | {_fmt_number(d['worst_error'])} | "
+                f"{d['tolerance']:g} | {fmt_margin(d['margin'])} | {d['trials']} | "
+                + (f"`{json.dumps(d['counterexample'])}`" if d.get("counterexample") else "-")
+                + f" | {_cell(_measurements(d['measurements'])) if d['measurements'] else '-'} |"
+                for name, d in decisions.items()]
+        out.append("")
     if part.get("measurements"):
         out.append("  - measurements (min .. max): " + _measurements(part["measurements"]))
+    if drawn_text(part):
+        out.append(f"  - drawn: {_prose(drawn_text(part))}")
     if part.get("coverage"):
         out.append("  - trials per family: " + "; ".join(
             f"{name}: " + ", ".join(f"{family} {n}" for family, n in families.items())
@@ -371,6 +465,11 @@ def _declared(claim: dict[str, Any]) -> list[str]:
     if claim.get("families") is not None:
         out.append(f"Relation families admitted: {_admitted(claim['families'])} "
                    f"({_prose(claim['families_why'])}).")
+    if claim.get("finding"):
+        out.append(f"Finding: {_prose(claim['finding'])}")
+    for direction, ids in (claim.get("directions") or {}).items():
+        out.append(f"Direction: {_prose(direction)}: established by "
+                   + ", ".join(_link(i) for i in ids) + ".")
     # Each line its own paragraph: Markdown would join consecutive lines into one.
     return [line for text in out for line in (text, "")]
 

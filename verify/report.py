@@ -1,4 +1,4 @@
-"""The report: ``claims.json`` (schema 4), ``claims.md`` and ``figures/``, written atomically.
+"""The report: ``claims.json`` (schema 6), ``claims.md`` and ``figures/``, written atomically.
 
 A run writes the report of the claims *it* ran (a selected run writes a report of that subset;
 ``run.selection`` records the arguments). Everything is first written to a staging directory
@@ -47,6 +47,7 @@ from verify.verdict import (
     jsonable,
     matches_expected,
 )
+from verify.words import render
 
 __all__ = [
     "SCHEMA",
@@ -62,11 +63,17 @@ __all__ = [
     "discard_staging",
 ]
 
-SCHEMA = 5
-"""5: added per claim ``families`` (the relation families its condition admits, null when every
-family is; ``[]`` for a claim drawing no relation) and ``families_why``, and per summary part
-``trained.restricted`` (the holding trained claims that declare ``families``, with their
-families and reason). 4: added per symbolic check ``scope`` (``claim``: it derives the claim
+SCHEMA = 6
+"""6: added per claim ``directions`` (each direction its finding asserts -> the claim ids
+establishing it) and per numeric check ``decisions`` (each sub-decision judged on its own) and
+``drawn`` (what the trials drew, per parameter); ``finding`` and ``notes`` are rendered (their
+placeholders replaced by this run's values, :func:`verify.words.render`), and a numeric check's
+``measurements`` leave out the trials that carry a single sub-decision (ranged per decision
+instead); ``run.crosscheck`` (written by :mod:`verify.crosscheck`, never by an audit) records
+the comparison under a second CPU kernel setting. 5: added per claim ``families`` (the relation families its condition admits, null
+when every family is; ``[]`` for a claim drawing no relation) and ``families_why``, and per
+summary part ``trained.restricted`` (the holding trained claims that declare ``families``, with
+their families and reason). 4: added per symbolic check ``scope`` (``claim``: it derives the claim
 itself; ``lemma``: a fact the claim relies on) and ``why`` (a lemma's one line: what it proves,
 why the claim itself is not derived), and per summary part ``symbolic_scope`` (how many
 symbolic checks of each scope). 3: added per claim ``measures``, ``unit``, ``settings``,
@@ -137,8 +144,8 @@ def _numeric_record(o: CheckOutcome) -> dict[str, Any]:
             "margin": o.margin, "trials": o.trials, "sampling": o.sampling,
             "counterexample": o.counterexample, "worst_trial": o.worst_trial, "seed": o.seed,
             "reproduce": lines_of(o.reproduce),
-            "measurements": o.measurements, "coverage": o.coverage, "message": o.message,
-            "seconds": o.seconds}
+            "measurements": o.measurements, "coverage": o.coverage, "drawn": o.drawn,
+            "decisions": o.decisions, "message": o.message, "seconds": o.seconds}
 
 
 def _symbolic_record(o: CheckOutcome, decl: dict[str, Any]) -> dict[str, Any]:
@@ -175,7 +182,7 @@ def _claim_record(decl: dict[str, Any], outcomes: dict[str, CheckOutcome]) -> di
     sym, num = outcomes.get("symbolic"), outcomes.get("numeric")
     verdict = combine(*(o.verdict if o else None for o in (sym, num)))
     expected = Verdict(decl["expected"])
-    return {
+    record = {
         **{k: decl[k] for k in ("id", "paper", "source", "statement", "provenance",
                                 "paper_asserts", "expected")},
         "finding": decl.get("finding", ""),
@@ -197,8 +204,14 @@ def _claim_record(decl: dict[str, Any], outcomes: dict[str, CheckOutcome]) -> di
         "figures_from_previous_run": False,
         "tolerance": decl["tolerance"],
         "notes": decl["notes"],
+        "directions": decl.get("directions", {}),
         "module": decl["module"],
     }
+    # The words are rendered from this run's record: a measured value in a finding or the
+    # notes is the one this report shows, never one typed by hand.
+    for name in ("finding", "notes"):
+        record[name] = render(record[name], record)
+    return record
 
 
 def _scope_counts(claims: list[dict[str, Any]]) -> dict[str, int]:

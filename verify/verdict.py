@@ -239,6 +239,16 @@ class CheckOutcome:
     coverage : dict
         Numeric: for each parameter whose values are specs ``family(...)`` (e.g. the relations
         of ``tests/claims/graphs.py``), the number of trials per family.
+    decisions : dict
+        Numeric: for a claim whose trials return sub-decisions (:attr:`verify.Measurement.parts`),
+        each part's own ``verdict``, ``worst_error``, ``tolerance``, ``margin``, ``trials`` (the
+        trials that decided it), ``counterexample`` and ``measurements`` (the extras of the
+        trials carrying that part alone). The check HOLDS iff every part holds on every trial.
+    drawn : dict
+        Numeric: what the trials drew, per parameter: ``{"min", "max"}`` over numbers,
+        ``{"values": [...], "distinct": n}`` over other values (the first
+        :data:`DRAWN_VALUES` distinct ones), and for a parameter whose values are specs
+        ``family(key=value, ...)`` the range of each integer key as ``"<param>.<key>"``.
     sampling : {'hypothesis', 'grid'} or None
         Numeric: how the trials were chosen, hypothesis's draws (``seed`` is then its seed) or
         every point of a declared grid, in order (``seed`` is None); None for symbolic checks.
@@ -261,6 +271,8 @@ class CheckOutcome:
     sampling: str | None = None
     coverage: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
     worst_trial: dict[str, Any] | None = None
+    decisions: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    drawn: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def to_json(self) -> str:
         """Serialise to a JSON string (strict JSON: no NaN literals)."""
@@ -273,7 +285,14 @@ class CheckOutcome:
         data["verdict"] = Verdict(data["verdict"])
         for key in ("worst_error", "margin"):  # jsonable wrote non-finite floats as 'inf'
             data[key] = as_float(data.get(key))
+        for part in (data.get("decisions") or {}).values():
+            for key in ("worst_error", "margin"):
+                part[key] = as_float(part.get(key))
         return cls(**data)
+
+
+DRAWN_VALUES = 8
+"""How many distinct non-numeric values of a parameter :attr:`CheckOutcome.drawn` lists."""
 
 
 def families_drawn(coverage: dict[str, dict[str, int]]) -> set[str]:

@@ -64,3 +64,10 @@ def test_readme_lists_the_tag_vocabulary():
     readme = (ROOT / "README.md").read_text()
     missing = [tag for tag in TAGS if f"| `{tag}` |" not in readme]
     assert not missing, f"README.md: the tag table lacks {missing} (verify.tags.TAGS)"
+
+
+def test_directions_name_collected_claims(claims):
+    wrong = [f"{c.id} (module {c.module_path}): direction {d!r} names {i!r}, not a collected "
+             "claim" for c in claims.values() for d, ids in c.directions.items() for i in ids
+             if i not in claims]
+    assert not wrong, "\n".join(wrong)

@@ -301,7 +301,7 @@ def test_schema_3_fields_reach_claims_json_and_claims_md(tmp_path, claims_dir):
     _declared_claims(claims_dir)
     code, doc, out = audit(tmp_path)
     assert code == 0, out
-    assert doc["schema"] == 5
+    assert doc["schema"] == 6
     c1, c2 = by_id(doc)["T-C1"], by_id(doc)["T-C2"]
     assert {k: c1[k] for k in ("measures", "unit", "settings", "tags", "holds_where")} == {
         "measures": "relative difference of the two sides", "unit": "relative",
@@ -322,6 +322,44 @@ def test_schema_3_fields_reach_claims_json_and_claims_md(tmp_path, claims_dir):
     assert "6 trials (every point of the declared grid)" in md
     assert replay("T-C2", numeric["counterexample"], profile="quick",
                   claims_dir=claims_dir.dir).error == 1.0
+
+
+# -- schema 6: words rendered from the run, sub-decisions, directions --------------------------
+_PARTS_BODY = """
+@claim.numeric(grid=[{"test": "tost", "n": 2}, {"test": "one-sided", "n": 5}])
+def _(test, n):
+    p = 0.129 if test == "tost" else 0.042
+    return Measurement(p, {"mean_diff": 1.58 if test == "tost" else 0.82}, parts={test: p})
+"""
+
+
+def test_schema_6_words_sub_decisions_and_directions(tmp_path, claims_dir):
+    claims_dir("parts", claim_source(
+        "T-C3", _PARTS_BODY, expected="FAILS", tolerance=0.05, unit="p-value",
+        measures="p-value of each test", settings={"alpha": 0.05},
+        finding="the TOST fails (p {{decision.tost.worst_error:.3f}}) while the one-sided test "
+                "passes only at level {{setting.alpha}}",
+        directions={"one-sided test passes": ("T-C3",)},
+        notes="mean difference {{decision.tost.max.mean_diff:.2f}} points; unmeasured "
+              "{{max.absent}}"))
+    code, doc, out = audit(tmp_path)
+    assert code == 0, out
+    claim = by_id(doc)["T-C3"]
+    assert claim["finding"] == ("the TOST fails (p 0.129) while the one-sided test passes only "
+                                "at level 0.05")
+    assert claim["notes"] == "mean difference 1.58 points; unmeasured n/a"
+    assert claim["directions"] == {"one-sided test passes": ["T-C3"]}
+    numeric = claim["numeric"]
+    assert numeric["decisions"]["tost"]["verdict"] == "FAILS"
+    assert numeric["decisions"]["one-sided"]["verdict"] == "HOLDS"
+    assert numeric["decisions"]["tost"]["measurements"] == {"mean_diff": {"min": 1.58,
+                                                                          "max": 1.58}}
+    assert numeric["measurements"] == {}  # unlike tests are not merged
+    assert numeric["drawn"]["n"] == {"min": 2, "max": 5}
+    md = (tmp_path / "report" / "claims.md").read_text()
+    assert "- [T-C3](#t-c3) **FAILS** (margin **2.6e+00**): the TOST fails (p 0.129)" in md
+    assert "  - direction: one-sided test passes: [T-C3](#t-c3) FAILS" in md
+    assert "| tost | FAILS | 1.29e-01 | 0.05 |" in md
 
 
 # -- schema 4: the symbolic check's scope -----------------------------------------------------

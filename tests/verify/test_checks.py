@@ -480,3 +480,67 @@ def test_grid_outcome_does_not_depend_on_the_run_seed(monkeypatch):
 def test_hypothesis_outcomes_record_their_sampling():
     outcome, _ = run_numeric(wrong_constant_claim())
     assert (outcome.sampling, outcome.seed is not None) == ("hypothesis", True)
+
+
+def test_sub_decisions_are_judged_and_ranged_apart():
+    claim = make_claim(tolerance=0.05)
+
+    # Two unlike tests as grid points (a TOST and a one-sided test), and one trial deciding
+    # two parts at once: each part gets its own verdict, counterexample and ranges.
+    @claim.numeric(grid=[{"test": "matches"}, {"test": "better"}, {"test": "both"}])
+    def _(test):
+        if test == "matches":
+            return Measurement(0.129, {"mean_diff": 1.58}, parts={"matches": 0.129})
+        if test == "better":
+            return Measurement(0.042, {"mean_diff": 0.82}, parts={"better": 0.042})
+        return Measurement(0.04, {"shared": 1.0}, parts={"matches": 0.01, "better": 0.04})
+
+    outcome, _ = run_numeric(claim)
+    assert outcome.verdict is Verdict.FAILS
+    assert outcome.counterexample == {"test": "matches"}
+    matches, better = outcome.decisions["matches"], outcome.decisions["better"]
+    assert (matches["verdict"], matches["worst_error"], matches["trials"]) == ("FAILS", 0.129, 2)
+    assert matches["counterexample"] == {"test": "matches"}
+    assert matches["measurements"] == {"mean_diff": {"min": 1.58, "max": 1.58}}
+    assert (better["verdict"], better["worst_error"], better["counterexample"]) == (
+        "HOLDS", 0.042, None)
+    assert better["measurements"] == {"mean_diff": {"min": 0.82, "max": 0.82}}
+    assert better["margin"] == pytest.approx(0.05 / 0.042)
+    # Single-part trials' extras are not merged into the check's ranges; shared ones are.
+    assert outcome.measurements == {"shared": {"min": 1.0, "max": 1.0}}
+
+
+def test_drawn_ranges_params_and_spec_sizes():
+    claim = make_claim()
+
+    @claim.numeric(grid={"graph": ["views(n=3,v=2)", "ring(n=8)"], "k": [1, 4],
+                         "tau": [0.5], "seed": [0]})
+    def _(graph, k, tau, seed):
+        return 0.0
+
+    outcome, _ = run_numeric(claim)
+    assert outcome.drawn["k"] == {"min": 1, "max": 4}
+    assert outcome.drawn["tau"] == {"min": 0.5, "max": 0.5}
+    assert outcome.drawn["graph.n"] == {"min": 3, "max": 8}
+    assert outcome.drawn["graph.v"] == {"min": 2, "max": 2}
+    assert outcome.drawn["graph"] == {"values": ["views(n=3,v=2)", "ring(n=8)"], "distinct": 2}
+
+
+def test_a_part_may_state_its_own_margin():
+    claim = make_claim(tolerance=5.0)
+
+    @claim.numeric(grid={"z": [1.0, 2.0]})
+    def _(z):
+        return Measurement(z, parts={"mean": z, "variance": z / 2},
+                           part_margins={"mean": 1e3 / z})
+
+    outcome, _ = run_numeric(claim)
+    assert outcome.decisions["mean"]["margin"] == 500.0  # the smallest stated one
+    assert outcome.decisions["variance"]["margin"] == 5.0  # the default, tolerance / error
+    bad = make_claim()
+
+    @bad.numeric(grid={"z": [1.0]})
+    def _(z):
+        return Measurement(0.0, parts={"mean": 0.0}, part_margins={"variance": 2.0})
+
+    assert run_numeric(bad)[0].verdict is Verdict.ERROR

@@ -288,3 +288,58 @@ def test_grid_parameters_must_match_the_function():
     with pytest.raises(ClaimDeclarationError, match="the grid's parameters") as info:
         declare().numeric(grid={"x": [1], "y": [2]})(lambda x: 0.0)
     assert info.value.field == "numeric.y"
+
+
+def test_direction_words_need_declared_directions():
+    with pytest.raises(ClaimDeclarationError, match="'only'.*directions=") as info:
+        declare(finding="holds only on regular graphs")
+    assert info.value.field == "directions"
+    claim = declare(finding="holds only on regular graphs",
+                    directions={"fails off regular graphs": ("T-C2",),
+                                "holds on regular graphs": ("T-C1",)})
+    assert claim.directions == {"fails off regular graphs": ("T-C2",),
+                                "holds on regular graphs": ("T-C1",)}
+    assert claim.declaration()["directions"]["holds on regular graphs"] == ["T-C1"]
+    assert declare(finding="holds on the regular graphs drawn").directions == {}
+
+
+@pytest.mark.parametrize("directions", [
+    {"if": ()}, {"if": "T-C1"}, {"if": ("not an id",)}, {"": ("T-C1",)}, {"a\nb": ("T-C1",)},
+    {"if": ("T-C1", "T-C1")}, ["T-C1"],
+])
+def test_malformed_directions(directions):
+    with pytest.raises(ClaimDeclarationError) as info:
+        declare(directions=directions)
+    assert info.value.field.startswith("directions")
+
+
+def test_typed_numbers_in_a_finding_are_refused():
+    with pytest.raises(ClaimDeclarationError, match=r"typed numbers \['64%'\]") as info:
+        declare(finding="the decoupled form is up to 64% lower")
+    assert info.value.field == "finding"
+    declare(finding="the decoupled form is up to {{max.loss_gap:.1%}} lower on C_6 (K = 4), "
+                    "Lemma 3.4")
+
+
+def test_bad_placeholders_are_declaration_errors():
+    with pytest.raises(ClaimDeclarationError, match="no setting 'beta'") as info:
+        declare(notes="weights {{setting.beta}}", settings={"alpha": 1.0})
+    assert info.value.field == "notes"
+    with pytest.raises(ClaimDeclarationError, match="unknown placeholder path"):
+        declare(finding="gap {{loss_gap}}")
+
+
+@pytest.mark.parametrize(("parts", "error", "message"), [
+    ({"a": 0.1, "b": 0.3}, 0.1, "not the maximum"),
+    ({"a": -1.0}, -1.0, "non-negative"),
+    ({"a b": 0.1}, 0.1, "name"),
+    ({"a": float("nan")}, 0.0, "non-negative"),
+])
+def test_invalid_parts_are_invalid_measurements(parts, error, message):
+    with pytest.raises(InvalidMeasurement, match=message):
+        Measurement.coerce(Measurement(error=error, parts=parts))
+
+
+def test_parts_are_kept_by_coerce():
+    measured = Measurement.coerce(Measurement(error=0.3, parts={"a": 0.1, "b": 0.3}))
+    assert measured.parts == {"a": 0.1, "b": 0.3}

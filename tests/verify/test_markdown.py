@@ -225,3 +225,36 @@ def test_catalogue_coverage_per_paper_is_printed():
     head = markdown.render_markdown(doc).split("## Findings")[0]
     assert "Catalogue coverage" in head
     assert "| P | 4 | 1 | P-C2 | 1 | P-C4 |" in head
+
+
+def test_findings_show_their_evidence_and_the_claims_behind_each_direction():
+    claim = claim_record("A-C1", finding="holds only on regular graphs")
+    claim["directions"] = {"holds on regular graphs": ["A-C1"], "fails off them": ["A-C9"]}
+    claim["numeric"].update(coverage={"spec": {"ring": 2, "views": 1}},
+                            drawn={"spec": {"values": ["ring(n=6)"], "distinct": 1},
+                                   "spec.n": {"min": 3, "max": 8}, "k": {"min": 1, "max": 4},
+                                   "seed": {"min": 0, "max": 9}})
+    findings = markdown.render_markdown(document(claim)).split("## Findings")[1]
+    findings = findings.split("## Claims")[0]
+    assert ("  - evidence: numeric HOLDS over 3 trials (hypothesis draws, seed 7); relations: "
+            "ring 2, views 1; drawn: spec.n 3..8; k 1..4") in findings
+    assert "  - direction: holds on regular graphs: [A-C1](#a-c1) HOLDS" in findings
+    assert "  - direction: fails off them: A-C9 (not in this run)" in findings
+
+
+def test_sub_decisions_each_have_their_own_line_with_the_combining_rule():
+    claim = claim_record("A-C1", "FAILS", "FAILS", sampling="grid", finding="half holds")
+    claim["numeric"]["decisions"] = {
+        "matches": {"verdict": "FAILS", "worst_error": 0.129, "tolerance": 0.05,
+                    "margin": 2.58, "trials": 1, "counterexample": {"test": "matches"},
+                    "measurements": {"mean_diff": {"min": 1.58, "max": 1.58}}},
+        "better": {"verdict": "HOLDS", "worst_error": 0.042, "tolerance": 0.05,
+                   "margin": 1.19, "trials": 1, "counterexample": None, "measurements": {}}}
+    text = markdown.render_markdown(document(claim))
+    section = text.split("### A-C1\n")[1]
+    assert "sub-decisions (the check HOLDS iff every one holds on every trial)" in section
+    assert ('| matches | FAILS | 1.29e-01 | 0.05 | 2.6e+00 | 1 | `{"test": "matches"}` | '
+            "mean_diff 1.58 .. 1.58 |") in section
+    assert "| better | HOLDS | 4.20e-02 | 0.05 | 1.2e+00 | 1 | - | - |" in section
+    findings = text.split("## Findings")[1].split("## Claims")[0]
+    assert "sub-decisions: matches FAILS (0.129), better HOLDS (0.042)" in findings

@@ -21,7 +21,7 @@ def claim_record(claim_id="T-C1", verdict="HOLDS", expected="HOLDS", *, margin=1
                             "python -c 'replay'"),
                  statement="a | b", unit="", measures="", settings=None, tags=(),
                  holds_where="", sampling="hypothesis") -> dict:
-    """One claims.json claim record (schema 5)."""
+    """One claims.json claim record (schema 6)."""
     numeric = {"verdict": numeric_verdict or verdict, "worst_error": 0.5, "tolerance": 1e-9,
                "margin": margin, "trials": 3, "sampling": sampling, "counterexample": {"n": 2},
                "seed": None if sampling == "grid" else 7,
@@ -40,7 +40,7 @@ def claim_record(claim_id="T-C1", verdict="HOLDS", expected="HOLDS", *, margin=1
 
 
 def document(*claims: dict) -> dict:
-    """A claims.json document (schema 5) of ``claims`` (default: one HOLDS claim)."""
+    """A claims.json document (schema 6) of ``claims`` (default: one HOLDS claim)."""
     claims = list(claims) or [claim_record()]
     run = {"seed": 0, "profile": "quick", "device": "cpu", "git_commit": "abc",
            "started": "now", "seconds": 1.0, "selection": "ssl-audit",
@@ -123,7 +123,7 @@ def test_write_report_replaces_files_and_figures(tmp_path):
     report_dir = tmp_path / "rep"
     first = document(claim_record(figures=["figures/T-C1.png"]))
     report.write_report(report_dir, _staged(tmp_path, "T-C1.png"), first)
-    assert json.loads((report_dir / "claims.json").read_text())["schema"] == report.SCHEMA == 5
+    assert json.loads((report_dir / "claims.json").read_text())["schema"] == report.SCHEMA == 6
     again = document(claim_record(figures=["figures/T-C1.png"]))
     report.write_report(report_dir, _staged(tmp_path, "T-C1.png"), again)
     assert _figures(report_dir) == {"T-C1.png": b"new T-C1.png"}

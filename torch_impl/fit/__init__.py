@@ -43,8 +43,13 @@ requires ``certificate <= grad_tol / margin`` (``FitOptions.margin``, 100 by def
 polishing by Newton steps when the minimiser ended short of it (for a hinge objective: on the
 kinks, where the problem is smooth, with the Hessian of the Lagrangian on their tangent space);
 a restart still short is continued by a fresh minimiser from where it stopped
-(``continue_on_stall``), then polished again. Otherwise it is not converged, and
-:class:`NotConverged` states the certificate, the tolerance and the margin.
+(``continue_on_stall``), then polished again. A restart still short may be held up by float64
+itself: its certificate's rounding floor (the spread of the certificate vector over the point's
+float64 neighbours, :func:`~torch_impl.fit.certificates.rounding_floor`) is measured, and the
+point is accepted AT that floor (``certificate <= 4 floor`` and ``<= grad_tol``) where
+``floor * margin <= grad_tol`` (``FitResult.rounding_floor``; the status gives the numbers).
+Otherwise it is not converged, and :class:`NotConverged` states the certificate, the tolerance
+and the margin (and the floor).
 
 Second order. A first-order certificate accepts saddle points too (VICReg's all-hinge point,
 issue 12). The kept point therefore carries a curvature certificate

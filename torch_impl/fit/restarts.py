@@ -194,7 +194,8 @@ def run_restarts(
             run = Run(p=start, history=[])
             ok = fit_restart(run, objective, options, tick)
             if ok:
-                run.status = "converged"
+                # A restart accepted at its rounding floor keeps the floor stage's numbers.
+                run.status = f"converged; {run.status}" if run.at_floor else "converged"
             runs.append(run)
             converged.append(ok)
     finally:
@@ -232,4 +233,5 @@ def run_restarts(
         loss_rtol=options.loss_rtol,
         required_margin=options.margin,
         polish_steps=run.polish_steps,
+        rounding_floor=run.floor.floor if run.at_floor and run.floor is not None else None,
     )

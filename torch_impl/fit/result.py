@@ -49,7 +49,8 @@ class FitResult:
         Wall-clock time of all restarts (device synchronised).
     converged : bool
         The minimiser's criteria held (or it stalled), the certificate at ``z`` is
-        ``<= grad_tol / required_margin`` and no restart diverged.
+        ``<= grad_tol / required_margin`` (or, where float64 resolves no better, at its
+        rounding floor: see ``rounding_floor``) and no restart diverged.
     diverged : bool
         Some restart met a non-finite loss / gradient / iterate or an iterate larger than
         ``diverge_threshold``.
@@ -67,6 +68,12 @@ class FitResult:
         ``FitOptions.margin``: the factor the certificate must stay below ``grad_tol``.
     polish_steps : int
         Newton polishing steps of the kept restart.
+    rounding_floor : float or None
+        Set when the certificate missed ``grad_tol / required_margin`` and was accepted at its
+        rounding floor (:func:`~torch_impl.fit.stages.floor_stage`): the floor, with
+        ``floor * required_margin <= grad_tol`` and ``certificate <= 4 * floor`` (and
+        ``<= grad_tol``); ``status`` states the numbers. None for a fit that met the target
+        (or did not converge).
     curvature : Curvature or None
         The second-order certificate at the returned point (:mod:`torch_impl.fit.curvature`);
         None when ``FitOptions.curvature`` is off or a restart diverged. A converged fit is
@@ -93,6 +100,7 @@ class FitResult:
     required_margin: float = 1.0
     polish_steps: int = 0
     curvature: Curvature | None = None
+    rounding_floor: float | None = None
 
     @property
     def min_tangent_eig(self) -> float:
@@ -113,7 +121,8 @@ class FitResult:
     @property
     def margin(self) -> float:
         """``grad_tol / certificate`` (inf for a zero certificate): >= ``required_margin``
-        for a converged fit."""
+        for a converged fit, except one accepted at its rounding floor (``rounding_floor``
+        set; then >= ``required_margin / 4``)."""
         return self.grad_tol / self.grad_norm if self.grad_norm > 0 else math.inf
 
     def require_converged(self) -> FitResult:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import torch
 
+from torch_impl.fit.certificates import RoundingFloor
+
 __all__ = ["Run"]
 
 
@@ -27,6 +29,12 @@ class Run:
         Why the last stage stopped, in words ("" while nothing went wrong).
     loss, certificate : float
         At ``p`` once a stage has certified it (NaN / inf before).
+    floor : RoundingFloor or None
+        The certificate's rounding floor at ``p``, measured by the floor stage
+        (:func:`~torch_impl.fit.stages.floor_stage`) once the margin stage missed its target;
+        None before.
+    at_floor : bool
+        The floor stage accepted ``p`` at its rounding floor.
     """
 
     p: torch.Tensor
@@ -37,3 +45,5 @@ class Run:
     loss: float = math.nan
     certificate: float = math.inf
     polish_steps: int = 0
+    floor: RoundingFloor | None = None
+    at_floor: bool = False

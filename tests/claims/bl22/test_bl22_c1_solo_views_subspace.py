@@ -47,6 +47,7 @@ claim = Claim(
         "loss equals the official one exactly (tests/torch_impl/losses/test_conventions.py), "
         "so BL22-C1-official covers lightly; solo-learn differs only by the variance term's "
         "missing /2 (BL22-C1-official and BL22-C1-solo audit one each). "
+        # the protocol's text, its input tolerances marked as code (not this module's to edit)
         + CONVENTION_NOTES
     ),
     finding="Under solo-learn's VICReg code the optimum on a views graph still spans the bottom "

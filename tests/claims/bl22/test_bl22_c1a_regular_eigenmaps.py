@@ -61,13 +61,13 @@ claim = Claim(
         "tests/claims/graphs.py, views (V = 2..4), rings and random d-regular graphs (d = 3, "
         "4), N 6..64 (quick: <= 16), K in [1, 8]; weights (BL22 naming alpha, beta, gamma) "
         "drawn from the decoupled regime relative to G's spectrum (alpha = 25, gamma = gamma "
-        "factor in [1.5, 20] x the regime's smallest gamma, beta = rho beta*, rho in [1.25, 4]) "
-        "or the customary (25, 1, 25) = official sim/std/cov 25/25/1. The fixed sets "
+        "factor in `[1.5, 20]` x the regime's smallest gamma, beta = rho beta*, rho in "
+        "`[1.25, 4]`) or the customary (25, 1, 25) = official sim/std/cov 25/25/1. The fixed sets "
         "(1, 25, 1) and (2, 5, 1) of the earlier audit are not drawn: on rings and paths of "
         "N ~ 20..64 they sit in a mixed regime (columns on the hinge coupled, one shrunk) where "
         "the fit's curvature certificate reports saddles its escapes do not leave (e.g. "
         "ring(n=40), K = 5, (2, 5, 1): NOT_CONVERGED), so no certified optimum exists there to "
-        "compare. Training: restart 0 at the closed form of the weights' regime + 1% noise "
+        "compare. Training: restart 0 at the closed form of the weights' regime + `1%` noise "
         "(protocols/vicreg_closed_form.closed_form_start), restart 1 a seeded random start; "
         "extras n, components, min_tangent_eig (second-order certificate). Scale profile: "
         "N 1024..2048 on CPU (..16384 on CUDA), K up to 64 (512), 2 trials, from the "
@@ -80,8 +80,9 @@ claim = Claim(
         "collapse to r < K (r = N'-1 on a views graph, BL22-C2-customary): it then spans the "
         "bottom-r, not the bottom-K, eigenvectors (BL22-C2/C5 audit the rank)."
     ),
-    finding="On regular graphs VICReg's free optimum spans the Laplacian Eigenmaps subspace, for "
-            "every choice of weights.",
+    finding="On the regular graphs drawn (views, rings, random d-regular) VICReg's free "
+            "optimum spans the Laplacian Eigenmaps subspace, at the weights drawn (the "
+            "decoupled regime and the customary (25, 1, 25)).",
 )
 
 

@@ -44,13 +44,13 @@ claim = Claim(
     notes=(
         "Formalisation: BL22's pooled VICReg (paper snippet), free Z, 2 seeded restarts, "
         "certified optimum (min-norm subgradient <= 1e-8, and the curvature certificate, "
-        "extra min_tangent_eig); restart 0 at the closed form of the weights' regime + 1% "
+        "extra min_tangent_eig); restart 0 at the closed form of the weights' regime + `1%` "
         "noise, restart 1 seeded random. Trials (26 drawn in the full profile, about 22 "
         "distinct after hypothesis drops repeats, 2 quick): "
         "irregular relations of tests/claims/graphs.py, labels (unequal classes), kNN, random "
         "connected, SBM and paths, N 6..64 (quick: <= 16); weights drawn from the decoupled "
-        "regime relative to G's spectrum (alpha = 25, gamma factor in [1.5, 20], beta = rho "
-        "beta*, rho in [1.25, 4]) or the customary (25, 1, 25) (the fixed (1, 25, 1) and "
+        "regime relative to G's spectrum (alpha = 25, gamma factor in `[1.5, 20]`, beta = rho "
+        "beta*, rho in `[1.25, 4]`) or the customary (25, 1, 25) (the fixed (1, 25, 1) and "
         "(2, 5, 1) of the earlier audit fall, on these graphs at N ~ 20..64, in a mixed regime "
         "where no certified optimum is reached: see BL22-C1a). Scale profile: N 1024..2048 on "
         "CPU (..16384 on CUDA), K offset up to 64 (512), 2 trials, from the closed-form start "
@@ -67,8 +67,9 @@ claim = Claim(
         "angle to Laplacian Eigenmaps proper ((L, D), BL22-C1c): ~0 when r <= #components - 1 "
         "(both select the component indicators), O(1) beyond."
     ),
-    finding="On any graph VICReg's free optimum spans the bottom eigenvectors of the unnormalised "
-            "Laplacian L, whatever the degrees.",
+    finding="On the irregular graphs drawn (labels, kNN, random connected, paths) VICReg's "
+            "free optimum spans the bottom eigenvectors of the unnormalised Laplacian L, at "
+            "the weights drawn.",
 )
 
 

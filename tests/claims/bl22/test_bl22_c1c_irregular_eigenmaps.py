@@ -74,8 +74,18 @@ claim = Claim(
         "optimum does on class graphs). The extra 'clique_formula_error' checks the lambdified "
         "clique eigenvalues m and m/(m-1) against the eigensolver on every class graph."
     ),
-    finding="VICReg is Laplacian Eigenmaps only on regular graphs: with unequal class sizes its "
-            "optimum picks a different subspace from Laplacian Eigenmaps.",
+    finding="On the irregular graphs of the grid with r > components - 1 (smallest: two "
+            "classes of sizes 2 and 3) VICReg's optimum is not Laplacian Eigenmaps: it "
+            "spans L's bottom eigenvectors (BL22-C1b); it matches Laplacian Eigenmaps on "
+            "the regular graphs drawn (BL22-C1a) and when r <= components - 1 (BL22-C1b, "
+            "extra angle_eigenmaps).",
+    directions={
+        "differs from Laplacian Eigenmaps on irregular graphs with r > components - 1": (
+            "BL22-C1c",
+        ),
+        "matches Laplacian Eigenmaps on regular graphs": ("BL22-C1a",),
+        "matches Laplacian Eigenmaps when r <= components - 1": ("BL22-C1b",),
+    },
 )
 
 

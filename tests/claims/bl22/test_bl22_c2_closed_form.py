@@ -45,25 +45,25 @@ claim = Claim(
           "variance, beta covariance, gamma invariance). Our derived reading of the paper's "
           "closed form (docs/catalogue/BL22.md#bl22-c2): per-column problem f(t) = alpha (1-t) + "
           "c lambda t^2, c = 2 gamma (N-1)/N, minimised at t = min(1, alpha/(2 c lambda)). "
-          "Checked inside the stated regime: beta = rho beta*, rho in [1.25, 4], beta* the pair "
-          "threshold derived in BL22-C2-beta; gamma = gamma factor (in [1.5, 20]) x the value "
+          "Checked inside the stated regime: beta = rho beta*, rho in `[1.25, 4]`, beta* the pair "
+          "threshold derived in BL22-C2-beta; gamma = gamma factor (in `[1.5, 20]`) x the value "
           "above which no two hinge columns have different eigenvalues (else beta* is infinite, "
           "see BL22-C2-beta and BL22-C2-hinge). Trials: a fixed grid of 20 points, the run seed, "
           "over every family of tests/claims/graphs.py (views, labels, kNN, random connected, "
           "SBM, paths, rings, random regular; N 6..64, K = (#components - 1) + offset, offset "
           "1..5; quick: the first point); extras n, K, components, rank, min_tangent_eig (the "
           "fit's second-order certificate). FAILS (found by the family trials, 2026-11): the "
-          "first point, the ring C_6 with K = 4 (lambda = 1, 1, 3, 3), gamma factor 6.67 "
-          "(gamma = 16.675, t = 0.45, 0.45, 0.15, 0.15) and beta = 1.25 beta* = 193.19: the "
+          "first point, the ring C_6 with K = 4 (lambda = 1, 1, 3, 3), gamma factor `6.67` "
+          "and beta = `1.25` beta*: the "
           "closed form is a local minimum (its full Hessian is PSD and the fit from it stays "
-          "there, loss 85.0075) but the fit from the collapsed start "
+          "there) but the fit from the collapsed start "
           "(vicreg_closed_form.collapsed_start: the lambda = 3 columns folded onto the lambda "
-          "= 1 eigenvectors) reaches a certified point 0.059% lower, rank 2 (extra loss_gap; "
-          "std_error 1: two predicted singular values are 0 there); at gamma factor 6.6668 a "
-          "seeded random start found one 0.53% lower (one column at std 0.45, three sharing "
-          "one direction); also the path P_8 with K = 2 at 1.25 beta* (rank 1, 0.03% lower). "
-          "Training per point: closed form + 1% noise, collapsed start + 1% noise (added "
-          "because a random start finds the collapsed optima for some run seeds only), one "
+          "= 1 eigenvectors) reaches a certified point {{max.loss_gap:.3%}} lower, rank 2 (extra "
+          "loss_gap; std_error 1: two predicted singular values are 0 there); at a nearby gamma "
+          "factor a seeded random start found a lower point in development (one shrunk column, "
+          "three sharing one direction); also the path P_8 with K = 2 at `1.25` beta* (rank 1; a "
+          "lower loss). Training per point: closed form + `1%` noise, collapsed start + `1%` noise "
+          "(added because a random start finds the collapsed optima for some run seeds only), one "
           "seeded random start; lowest loss kept. So beta >= beta* makes "
           "the closed form stable against pair tilts (BL22-C2-beta's derivation) but not "
           "globally optimal: collapsing columns onto a lower eigenvector costs covariance "
@@ -82,9 +82,13 @@ claim = Claim(
           "above.",
     expected="FAILS",
     holds_where="BL22-C2-local",
-    finding="The closed form (Laplacian eigenvectors, per-column scales set by the weights) is "
-            "stable once beta exceeds a threshold the paper does not state, but not always the "
-            "global optimum there: collapsed, correlated columns can do better.",
+    finding="Above beta* (at the grid's rho) the paper's closed form is a local minimum "
+            "(BL22-C2-local) but not the optimum at some grid points: on the ring C_6 (K = "
+            "4) and the path P_8 (K = 2) a collapsed, lower-rank point has a lower loss.",
+    directions={
+        "local minimum above beta*": ("BL22-C2-local",),
+        "not the global optimum at some points above beta*": ("BL22-C2",),
+    },
 )
 
 

@@ -62,24 +62,29 @@ claim = Claim(
           "iff the relative eigenvalue is <= -tol; the margin of a rho < 1 trial is the "
           "smallest of tol / certificate, -relative eigenvalue / tol and decrease / "
           "descent_rtol. Grid: 12 relations over the eight families of tests/claims/graphs.py "
-          "(N 6..64), each at one rho below 1 and one above, rho in {0.8, 0.95, 1.05, 1.25, "
-          "2, 4}, 24 points (quick: the first two relations); the first relation is "
-          "BL22-C2's counterexample (ring C_6, K = 4, gamma factor 6.67), where Z_c is a local "
-          "but not the global minimum at 1.25 beta*. Gamma factors stay <= 12: at larger ones "
-          "(sbm 6-9-12, factor 20) the pair block's eigenvalue falls to ~1e-7 of the Hessian's "
-          "scale (beta* ~ 2.5e4 dominates it) and the decrease along v is resolved only at "
-          "s ~ 1e-6 ||Z_c||, too close to rounding for a robust verdict. Limits: the tangent "
-          "space holds every active kink; a kink whose multiplier is 0 (a lambda = 0 column "
-          "on the hinge) also admits the one-sided direction of larger std, which is flat (no "
-          "invariance, no covariance), so it cannot descend; zero eigenvalues from exact "
+          "(N 6..64), each at one rho below 1 and one above, rho in "
+          "`{0.8, 0.95, 1.05, 1.25, 2, 4}`, 24 points (quick: the first two relations); the first "
+          "relation is BL22-C2's counterexample (ring C_6, K = 4, gamma factor `6.67`), where Z_c "
+          "is a local but not the global minimum at `1.25` beta*. Gamma factors stay <= 12: at "
+          "larger ones (sbm 6-9-12, factor 20) the pair block's eigenvalue falls to a tiny "
+          "fraction of the Hessian's scale (a large beta* dominates it) and the decrease along v "
+          "is resolved only at tiny steps s, too close to rounding for a robust verdict. Limits: "
+          "the tangent space holds every active kink; a kink whose multiplier is 0 (a lambda = 0 "
+          "column on the hinge) also admits the one-sided direction of larger std, which is flat "
+          "(no invariance, no covariance), so it cannot descend; zero eigenvalues from exact "
           "symmetries of Z_c that the objective does not declare (rotations within a repeated "
-          "eigenvalue, lambda = 0 directions) read as 0 +- rounding, so for rho >= 1 this is "
-          "the second-order necessary condition, which the pair-block structure of the "
-          "Hessian (derived only for the pair, BL22-C2-beta) makes sufficient modulo those "
-          "orbits.",
-    finding="Where the paper's closed form is not the global optimum (BL22-C2), it is still a "
-            "local minimum, exactly when beta exceeds the pair threshold beta*: below it a "
-            "pair tilt descends, above it no direction does.",
+          "eigenvalue, lambda = 0 directions) read as 0 +- rounding, so for rho >= 1 this is the "
+          "second-order necessary condition, which the pair-block structure of the Hessian "
+          "(derived only for the pair, BL22-C2-beta) makes sufficient modulo those orbits.",
+    finding="On the 12 relations of the grid (all eight families) the closed form is a "
+            "local minimum at every point with beta >= beta* and has a descending pair tilt "
+            "at every point below it: a local minimum exactly when beta >= beta*, at the "
+            "grid's rho; this holds where it is not the global optimum (BL22-C2).",
+    directions={
+        "local minimum at the grid's points with beta >= beta* (if)": ("BL22-C2-local",),
+        "a descending tilt at the grid's points with beta < beta* (only if)": ("BL22-C2-local",),
+        "not the global optimum at some points above beta*": ("BL22-C2",),
+    },
 )
 
 

@@ -1,7 +1,7 @@
 """BL22-C2-official: VICReg's free optimum under the official (= lightly) two-branch loss.
 
 facebookresearch/vicreg and lightly compute the variance and covariance terms PER BRANCH (z_a, z_b:
-the two views of N' samples), with eps = 1e-4 inside the sqrt, the variance averaged over K and
+the two views of N' samples), with eps = `1e-4` inside the sqrt, the variance averaged over K and
 halved over the branches, the covariance divided by K, and an MSE invariance
 (docs/catalogue/BL22.md#codebase-conventions; torch_impl.losses.vicreg_loss_convention). Each
 branch's Gram has rank <= N' - 1, so the per-branch terms are bounded below by a rank-(N'-1) problem
@@ -56,7 +56,7 @@ claim = Claim(
           "2 cov (1-eps)^2 (K/(N'-1) - 1); for K <= N'-1 loss 0 (any diagonal Cov with "
           "Var >= 1-eps). Training: fit_free on torch_impl.fit.vicreg_convention_objective, whose "
           "smooth part is the library loss with std_coeff = 0 and whose 2K hinges are 1 - "
-          "sqrt(Var + 1e-4) of both branches (weight std/(2K)); it is checked equal to the "
+          "sqrt(Var + `1e-4`) of both branches (weight std/(2K)); it is checked equal to the "
           "library loss at the optimum; 2 seeded random restarts, min-norm-subgradient "
           "certificate <= 1e-8. "
           "Consequence for the paper's conclusion: under the codebases' loss the closed form "
@@ -67,8 +67,9 @@ claim = Claim(
           "family with V = 2 fits this loss (the other families of tests/claims/graphs.py have no "
           "branch split); N' is drawn instead. Extras n, rank, min_tangent_eig (the fit's "
           "second-order certificate).",
-    finding="Under the official (= lightly) two-branch VICReg the optimum is view-invariant with "
-            "rank at most N'-1 for every weight choice: no full rank beyond N'-1.",
+    finding="Under the official (= lightly) two-branch VICReg, on the two-view views graphs "
+            "drawn, the optimum is view-invariant with rank min(K, N'-1) at the weights "
+            "drawn (cov within the per-branch kink regime): no rank beyond N'-1 there.",
 )
 
 

@@ -48,8 +48,13 @@ claim = Claim(
           "trials), "
           "weights, training and error as BL22-C2-official. Conclusion as there: the paper's "
           "full-rank claim does not survive beyond N'-1 under this loss either.",
-    finding="Under solo-learn's two-branch VICReg the optimum is view-invariant with rank at most "
-            "N'-1 for every weight choice, as under the official code.",
+    finding="Under solo-learn's two-branch VICReg, on the two-view views graphs drawn, the "
+            "optimum is view-invariant with rank min(K, N'-1) at the weights drawn (cov "
+            "within the per-branch kink regime), as under the official code "
+            "(BL22-C2-official).",
+    directions={
+        "as under the official code": ("BL22-C2-official",),
+    },
 )
 
 

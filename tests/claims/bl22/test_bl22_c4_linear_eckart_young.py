@@ -55,7 +55,7 @@ claim = Claim(
         "extra 'degenerate_cut' = how many). Data: 20 trials (full) over relations from "
         "tests/claims/graphs.py, all eight families (views, labels, knn, random, sbm, path, ring, "
         "regular), N in the profile's size range (full: 6..64), features linear.graph_data "
-        "(optional common mean 0.5), D in [2, 5], K <= the number of positive mu. error = "
+        "(optional common mean `0.5`), D in [2, 5], K <= the number of positive mu. error = "
         "max(relative error of the K non-zero eigenvalues of Z*^T Z* against max(mu_K, 0), "
         "largest principal angle between span(X W*) and span(X V_K)); extras: relative eigengap "
         "at the cut, the Gram error ||Z* Z*^T - X V diag(mu+) V^T X^T|| / ||.||, certificate."

@@ -38,7 +38,7 @@ claim = Claim(
           "is piecewise constant in Z (zero gradient almost everywhere, a gradient fit stays "
           "where it starts); its minimum over Z with non-zero rows (where the cosine is "
           "defined) is the minimum over the 2^(N-1) sign patterns, enumerated. Error = the exact "
-          "minimum gap (L - B) / max(1, B) at tau = 0.02, where e^{-2/tau} = e^{-100} is below "
+          "minimum gap (L - B) / max(1, B) at tau = `0.02`, where e^{-2/tau} = e^{-100} is below "
           "float64 resolution, so the gap equals its tau -> 0 limit; a claim that holds would "
           "give ~0. Symbolic: the tau -> 0 limit of a collapsed row's gap, (V-1) log((n_s - 1)/"
           "(V-1)) with n_s the nodes sharing its sign, which sums to the closed-form limit "
@@ -49,10 +49,14 @@ claim = Claim(
           "it holds (BL22-C4b): K >= 2, or N' <= 2 (two components at +-1 give "
           "GAP_BOUND with delta = 2). Note: the implementation's zero-row convention "
           "(F.normalize: cosine 0 with every row) adds a third 'direction' 0 outside BL22's "
-          "cosine; it lowers the N'=3, V=2 limit to 2 log 5 = 3.22 but cannot make it 0, since "
+          "cosine; it lowers the N'=3, V=2 limit to 2 log 5 but cannot make it 0, since "
           "a zero row's own term is (V-1) log((N-1)/(V-1)) > 0.",
-    finding="With a one-dimensional embedding and three or more originals the Gibbs bound stays "
-            "out of reach as tau -> 0: the limit needs K >= 2.",
+    finding="With a one-dimensional embedding and N' >= 3 originals the exact minimum stays "
+            "above the Gibbs bound at the smallest tau of the grid; with K >= 2 the bound "
+            "is approached (BL22-C4b).",
+    directions={
+        "approached with K >= 2": ("BL22-C4b",),
+    },
 )
 
 _TAUS = (1.0, 0.1, 0.02)

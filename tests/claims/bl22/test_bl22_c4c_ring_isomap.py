@@ -56,12 +56,13 @@ claim = Claim(
           "hop-distance kernel. Condition under which it holds (found while auditing, not a claim "
           "of its own): K = 2, or a large tau (n = 8: tau >= 0.5), where the optimum is the "
           "equally spaced circle = ISOMAP's E_2; with K = 2 SimCLR on a ring also has winding "
-          "local minima (loss 23.8 vs 12.7 at n = 8, tau = 0.3), so restarts matter. Symbolic "
-          "(supporting the K = 2 condition): for C_6 and C_8 the circle's coordinates are "
-          "eigenvectors of the ISOMAP kernel -1/2 H D2 H for its largest eigenvalue, and the "
-          "circle is a stationary point of L_simCLR on C_4 for every tau.",
-    finding="SimCLR does not recover kernel ISOMAP on a ring with K = 4: it matches ISOMAP only "
-            "with K = 2 or a large temperature.",
+          "local minima (a higher loss than the embedding, at n = 8, tau = `0.3`, in development), "
+          "so restarts matter. Symbolic (supporting the K = 2 condition): for C_6 and C_8 the "
+          "circle's coordinates are eigenvectors of the ISOMAP kernel -1/2 H D2 H for its largest "
+          "eigenvalue, and the circle is a stationary point of L_simCLR on C_4 for every tau.",
+    finding="On the rings of the grid with K = 4, at the temperatures tried, SimCLR's "
+            "normalised optimum is not the normalised kernel ISOMAP embedding (classical "
+            "MDS of hop distances).",
 )
 
 # Small rings first (the first failing point is the counterexample); quick runs the first.

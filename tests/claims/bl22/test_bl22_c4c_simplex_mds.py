@@ -76,17 +76,17 @@ claim = Claim(
           "specs; the closed form is the views graph's, so no other family applies: unequal "
           "components are BL22-C4c-unequal, a connected ring BL22-C4c-isomap), full profile: "
           "20 trials, N' in 3..8, V in 2..N/N' with N = N' V in 6..64, K = N'-1..N'+1, tau in "
-          "[0.2, 2]; certified free-Z optimum (fit_free, 2 random restarts, certificate 1e-10, "
+          "`[0.2, 2]`; certified free-Z optimum (fit_free, 2 random restarts, certificate 1e-10, "
           "curvature modulo rotations and row scalings: extra 'min_tangent_eig'); scale "
           "profile (tag scale): 2 trials, N in the setting n_range, N' in n_orig_range (CUDA: "
           "N 1024..16384, N' <= 510 so K <= 512; CPU: N 1024..1280, N' <= 16, reduced from "
-          "1024..2048 and K <= 64, which took 4.4 min for 2 trials under load, the second "
-          "NOT_CONVERGED at N' = 62: certificate 2.2e-11 against 1e-12 at loss 2.9e5), the same "
+          "1024..2048 and K <= 64, which ran out of time for 2 trials under load, the second "
+          "NOT_CONVERGED at N' = 62: certificate short of the `1e-12` required), the same "
           "certificate 1e-10 and tolerance 1e-6 at every size, one restart from the collapsed "
-          "simplex perturbed by 1e-3 and one random, the lower kept (a fit that cannot meet the "
+          "simplex perturbed by `1e-3` and one random, the lower kept (a fit that cannot meet the "
           "certificate is NOT_CONVERGED: on CPU, seed 0, the second trial, views N' = 15, V = 77, "
-          "K = 16, tau = 2, stalls at a certificate of 1.5e-11 against the 1e-12 required, at "
-          "loss 5.8e5, beyond the Newton polish's size; the first trial holds at 3.8e-10); "
+          "K = 16, tau = 2, stalls at a certificate short of the `1e-12` required, "
+          "beyond the Newton polish's size; the first trial holds); "
           "error = ||gram - prediction||_F / ||prediction||_F "
           "with the prediction lambdified from SIMPLEX_GRAM_ENTRY. Extras: the same distance "
           "for torch_impl.spectral.classical_mds of D2 (ties the prediction to classical MDS), "
@@ -100,12 +100,13 @@ claim = Claim(
           "BL22-C4c-isomap); for unequal component sizes the prediction fails "
           "(BL22-C4c-unequal). Conditions: K >= N'-1 (for smaller K no simplex fits and the "
           "arrangement is a tau-dependent spherical code; BL22-C4b bounds its loss); equal "
-          "component sizes. tau range: the identity is exact at every tau, but below ~0.15 the "
-          "repulsion between components, ~ e^{-N'/((N'-1) tau)}, drops under the certificate "
-          "and the fit no longer resolves the arrangement (tau = 0.05: Gram errors 1e-3..4e-2 "
-          "at a certified point), so trials use tau >= 0.2.",
-    finding="On the views graph SimCLR's normalised optimum is the classical MDS embedding of the "
-            "components (a regular simplex) at every temperature, for K >= N'-1.",
+          "component sizes. tau range: the identity is exact at every tau, but below about tau = "
+          "`0.15` the repulsion between components, ~ e^{-N'/((N'-1) tau)}, drops under the "
+          "certificate and the fit no longer resolves the arrangement (tau = `0.05`: large Gram "
+          "errors at a certified point in development), so trials use tau >= `0.2`.",
+    finding="On the views graphs drawn, for K >= N'-1, SimCLR's normalised optimum is the "
+            "classical MDS embedding of the components (a regular simplex) at each "
+            "temperature drawn.",
 )
 
 _gram_entry = lambdify_torch(sym.SIMPLEX_GRAM_ENTRY, [sym.N_ORIG, sym.SAME_COMPONENT])

@@ -64,8 +64,9 @@ claim = Claim(
           "Conditions under which it holds: equal sizes (the views graph, BL22-C4c, every tau), "
           "or C = 2 classes (the optimum and the candidate are then both antipodal pairs; "
           "checked while auditing for sizes (2, 5), (3, 6), (2, 4)).",
-    finding="With unequal class sizes SimCLR's optimum is not the MDS embedding of G + I and "
-            "moves with tau: no temperature-free closed form.",
+    finding="On the class graphs of the grid with unequal class sizes SimCLR's normalised "
+            "optimum is not the MDS embedding of G + I (the candidate has a higher loss and "
+            "is not stationary, symbolic check).",
 )
 
 _gram_entry = lambdify_torch(sym.SIMPLEX_GRAM_ENTRY, [sym.N_ORIG, sym.SAME_COMPONENT])

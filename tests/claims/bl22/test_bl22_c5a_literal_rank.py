@@ -45,13 +45,13 @@ claim = Claim(
           "indicators, so rank(G + I) = N' (the charitable readings, BL22-C5b-*). Numeric: views "
           "graphs (N', V) = (4, 2), (3, 3), (2, 4), (3, 2) (N 6..9; per trial N, c and the "
           "smallest tangent Hessian eigenvalue), K swept below, at and above the component count "
-          "c = N' (K in c-2..c+1, K >= 2); SimCLR tau = 0.5, BarlowTwins (paper's uncentred loss, "
-          "every ordered edge listed) alpha = 0.1; certified free-Z optima (shared with the C5/K1 "
-          "modules: protocols.rank). error = max over K of |rank(Z*) - rank(G)|, tolerance 0. "
-          "rank(G) = N while rank(Z*) <= K < N, so the literal statement is false for every K < "
-          "N; we believe the intended rank is that of G + I (= #components for clique-structured "
-          "G) or of G's top eigenspace: BL22-C5b-simclr (fails by one: SimCLR's optimum is "
-          "centred), BL22-C5b-simclr-centred and BL22-C5b-bt (hold).",
+          "c = N' (K in c-2..c+1, K >= 2); SimCLR tau = `0.5`, BarlowTwins (paper's uncentred "
+          "loss, every ordered edge listed) alpha = `0.1`; certified free-Z optima (shared with "
+          "the C5/K1 modules: protocols.rank). error = max over K of |rank(Z*) - rank(G)|, "
+          "tolerance 0. rank(G) = N while rank(Z*) <= K < N, so the literal statement is false for "
+          "every K < N; we believe the intended rank is that of G + I (= #components for "
+          "clique-structured G) or of G's top eigenspace: BL22-C5b-simclr (fails by one: SimCLR's "
+          "optimum is centred), BL22-C5b-simclr-centred and BL22-C5b-bt (hold).",
     finding="Literally false: the paper's own views graph G has full rank N, which no K-column "
             "embedding can reach.",
 )

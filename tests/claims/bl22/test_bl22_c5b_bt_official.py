@@ -34,14 +34,14 @@ claim = Claim(
     tags=("trains", "exact", "sweep", "convention"),
     holds_where="BL22-C5b-bt-official-centred",
     notes="Re-run of BL22-C5b-bt with barlow_twins_loss_convention: c = bn(z_a)^T bn(z_b) / N', "
-          "bn = training-mode BatchNorm1d(affine=False) (centred, biased variance, eps 1e-5), "
-          "loss sum (c_dd - 1)^2 + lambd sum_(d != d') c_dd'^2; official lambd 0.0051, solo 5e-3 "
-          "and x 0.025. lightly's BarlowTwinsLoss is not offered (its normalisation changed "
-          "across versions, docs/catalogue/BL22.md#codebase-conventions). Branches = the two "
-          "views of the views graph N'=4, V=2. Optima: 2 seeded restarts, Newton polish, the "
+          "bn = training-mode BatchNorm1d(affine=False) (centred, biased variance, eps `1e-5`), "
+          "loss sum (c_dd - 1)^2 + lambd sum_(d != d') c_dd'^2; official lambd `0.0051`, solo "
+          "`5e-3` and x `0.025`. lightly's BarlowTwinsLoss is not offered (its normalisation "
+          "changed across versions, docs/catalogue/BL22.md#codebase-conventions). Branches = the "
+          "two views of the views graph N'=4, V=2. Optima: 2 seeded restarts, Newton polish, the "
           "engine's certificate 1e-8. Rank of the stacked BN-standardised branches with threshold "
           "1e-4 (BN's eps leaves spurious relative singular values up to ~3e-6: "
-          "protocols.settings.BN_RANK_RTOL; kept ones >= 0.99). K in c-2..c+1. error = max over "
+          "protocols.settings.BN_RANK_RTOL; kept ones >= `0.99`). K in c-2..c+1. error = max over "
           "K of |rank - min(K, c)|, tolerance 0. Why it fails at K >= c: with centred columns the "
           "c component indicators span only c - 1 usable directions. The statement that holds is "
           "min(K, c - 1): BL22-C5b-bt-official-centred.",

@@ -44,16 +44,17 @@ claim = Claim(
           "Trials (full): every V = 2 views graph of rank.TWO_VIEW_SPECS (N' = 2..6; the "
           "two-branch losses take no other relation), fit seeds 2s and 2s + 1, both conventions: "
           "20. On views(n=6,v=2), K = 6 (official, seed 0) the optimum's tangent Hessian reads "
-          "-3.8e-9 relative against a 1e-9 tolerance on a direction where the loss grows as t^4 "
-          "(+8e-12 at t = 1e-2, +8e-8 at 1e-1, no lower loss at any step): recorded as below the "
-          "loss's resolution (torch_impl.fit.curvature.UNRESOLVED_RELATIVE), not a saddle. "
-          "Symbolic: the rank laws and (G + I)/V = projector onto the c indicators, whose centred "
-          "part H P has rank c - 1. Extra (measured, not derived: the two-branch C is not "
-          "symmetric, so BL22-C6b's inertia argument does not carry over as is): for K > c - 1 "
-          "the loss equals scale x EXCESS_LOSS(lambd, K, c - 1) of BL22-C6b (relative gap "
-          "'loss_vs_excess_c_minus_1'), and the two branches differ there (bn(z_a) != "
-          "bn(z_b): the diagonal c_kk = lambda < 1 is reached by de-correlating the views, not by "
-          "tilting out of span P), see BL22-K1a-official-bt.",
+          "slightly negative relative to a `1e-9` tolerance on a direction where the loss grows as "
+          "t^4 (checked in development along steps t = `1e-2` and `1e-1`: no lower loss at any "
+          "step): recorded as below the loss's resolution "
+          "(torch_impl.fit.curvature.UNRESOLVED_RELATIVE), not a saddle. Symbolic: the rank laws "
+          "and (G + I)/V = projector onto the c indicators, whose centred part H P has rank c - 1. "
+          "Extra (measured, not derived: the two-branch C is not symmetric, so BL22-C6b's inertia "
+          "argument does not carry over as is): for K > c - 1 the loss equals scale x "
+          "EXCESS_LOSS(lambd, K, c - 1) of BL22-C6b (relative gap 'loss_vs_excess_c_minus_1'), and "
+          "the two branches differ there (bn(z_a) != bn(z_b): the diagonal c_kk = lambda < 1 is "
+          "reached by de-correlating the views, not by tilting out of span P), see "
+          "BL22-K1a-official-bt.",
     finding="Under the codebases' BatchNorm BarlowTwins the optimum has rank min(K, #components - "
             "1).",
 )

@@ -44,7 +44,7 @@ claim = Claim(
                   " collapsed",
     notes="The statement that holds where BL22-C5b-simclr fails (K >= c): rank(Z*) = min(K, c - "
           "1) = rank of the centred component indicators H P. Same formalisation, optima and grid "
-          "as BL22-C5b-simclr (BL22's L_simCLR, tau in {0.5, 0.25, 1}, numerical rank 1e-6 of "
+          "as BL22-C5b-simclr (BL22's L_simCLR, tau in `{0.5, 0.25, 1}`, numerical rank 1e-6 of "
           "normalize(Z*), views and labels graphs with c = 2..4, N 5..12, K in c-2..c+1, K >= 2; "
           "settings.graphs; per trial N, c, the certificate and the smallest tangent Hessian "
           "eigenvalue); error = max over K of |rank - min(K, c - 1)|, tolerance 0. Symbolic: the "
@@ -58,7 +58,8 @@ claim = Claim(
           "collapse and the law fails (measured, not audited here: sbm(sizes=3-5,p=0.4,seed=1) "
           "rank 3 at K = 3 against min(K, c - 1) = 1; knn(n=16,k=2,seed=28) rank 4 at K = 4 "
           "against 2).",
-    finding="SimCLR's free optimum has rank min(K, #components - 1) on views graphs.",
+    finding="On clique-structured relations (views, labels) SimCLR's free optimum has rank "
+            "min(K, #components - 1).",
 )
 
 

@@ -38,13 +38,13 @@ claim = Claim(
     tags=("trains", "exact", "sweep", "convention"),
     holds_where="BL22-C2-official",
     notes="Re-run of BL22-C5c with vicreg_loss_convention (two branches = the two views of the "
-          "views graph N'=4, V=2, N=8; per-branch variance with eps 1e-4 inside the sqrt, /2 for "
+          "views graph N'=4, V=2, N=8; per-branch variance with eps `1e-4` inside the sqrt, /2 for "
           "official and lightly, none for solo; covariance / K; MSE invariance) at the codebases' "
           "default weights sim/std/cov = 25/25/1; lightly's VICRegLoss is the official loss "
           "(tests/torch_impl/losses/test_conventions.py), so 'official' audits both. Optima: the "
           "C2 family's train_convention (HingeObjective, 2 seeded restarts, min-norm-subgradient "
           "certificate 1e-8; at sim = 1 some restarts stop at a non-global stationary point with "
-          "z_a != z_b, loss 0.7499 vs 0 - development runs - so the default weights are used). "
+          "z_a != z_b, a positive loss vs 0 - development runs - so the default weights are used). "
           "Rank: numerical rank (1e-6) of the stacked, per-branch centred representation. K in "
           "c-2..c+1 (c = N' = 4). error = max over K of |rank - min(K, N-1)|, tolerance 0. Why it "
           "fails for K >= c: the representation is view-invariant, z_a = z_b, like SimCLR's. "
@@ -56,8 +56,13 @@ claim = Claim(
           "K >= c. So VICReg's full-rank advantage is a "
           "property of the paper's POOLED loss (variance over all N = V N' rows, BL22-C5c), not "
           "of the reference implementations.",
-    finding="Under the codebases' two-branch VICReg the rank is capped at #components - 1 like "
-            "SimCLR's: the full-rank advantage is the paper's pooled loss only.",
+    finding="Under the codebases' two-branch VICReg the rank on the views graphs drawn "
+            "stays at most N'-1 = #components - 1 (BL22-C2-official), like SimCLR's: the "
+            "full rank measured in BL22-C5c is a property of the paper's pooled loss.",
+    directions={
+        "rank at most N'-1 under the codebases' loss": ("BL22-C2-official",),
+        "full rank under the paper's pooled loss": ("BL22-C5c",),
+    },
 )
 
 

@@ -50,7 +50,7 @@ claim = Claim(
     tags=("trains", "exact", "sweep"),
     notes="Formalisation: BL22's pooled VICReg (Sec. 2.2; Cov centred 1/(N-1), hinge on sqrt, "
           "invariance over ordered pairs), alpha = 25, beta = 1, gamma = 0.1 (BL22 naming; gamma "
-          "< gamma_full(beta) = 0.95 beta on these graphs, the hinge-regime full-rank condition "
+          "< gamma_full(beta) = `0.95` beta on these graphs, the hinge-regime full-rank condition "
           "of BL22-K3a, whose derivation is the symbolic check here); rank = numerical rank (1e-6 "
           "s_max) of the centred Z* (the mean is free). Optima: the C2 family's certified "
           "training from the hinge-regime closed form and a random start (lowest loss kept). "
@@ -59,8 +59,8 @@ claim = Claim(
           "views graphs only; the other families' ranks are measured), K in c-2..c+1 (K >= 2); "
           "per trial N, c, the certificate and the smallest tangent Hessian eigenvalue. error = "
           "max over K of |rank - min(K, N-1)|, tolerance 0. Extras (views and labels graphs, "
-          "gamma 0.1): SimCLR (tau 0.5) and BarlowTwins (alpha 0.1) ranks minus VICReg's at the "
-          "largest K. Scope: the paper's pooled loss; under the codebases' two-branch losses "
+          "gamma 0.1): SimCLR (tau `0.5`) and BarlowTwins (alpha `0.1`) ranks minus VICReg's at "
+          "the largest K. Scope: the paper's pooled loss; under the codebases' two-branch losses "
           "VICReg's rank is capped at N'-1 = c-1 like SimCLR's (BL22-C5c-official, "
           "BL22-C2-official). For large gamma (above gamma_full) the rank drops to c-1 by column "
           "correlation (BL22-K3a).",

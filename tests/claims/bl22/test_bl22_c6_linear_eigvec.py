@@ -54,8 +54,12 @@ claim = Claim(
         "columns; development runs saw it at alpha = 0.005 and, on BL22-K2's class graphs, at "
         "alpha = 0.1)."
     ),
-    finding="The generalized eigenvectors are not linear BarlowTwins' optimum (typically a "
-            "saddle): only their span is.",
+    finding="On the grid's relations the generalized eigenvectors are not linear "
+            "BarlowTwins' optimum (its C is not diag(rho)); the optimum lies in their span "
+            "(BL22-C6-linear).",
+    directions={
+        "the optimum lies in the eigenvectors' span": ("BL22-C6-linear",),
+    },
 )
 
 _curvature = lambdify_torch(sym.SADDLE_CURVATURE, (sym.RHO_K, sym.RHO_L))

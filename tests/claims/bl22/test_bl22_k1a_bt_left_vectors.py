@@ -37,16 +37,16 @@ claim = Claim(
     holds_where="BL22-C6a",
     notes="Formalisation: the largest principal angle between the numerical range of Z* (1e-6) "
           "and span P (uncentred: the paper's C keeps the constant direction), max over K in "
-          "c-2..c+1, tolerance 1e-4 rad. Loss and optima as BL22-C5b-bt (alpha in {0.005, 0.1, "
-          "1}, polished and certified). Why it fails for every K > c: the angle is of the order "
-          "of theta (theta = 0.025 rad at alpha = 0.005, K = c+1, views4x2) because the optimum "
-          "trades C_kk = lambda < 1 against off-diagonal mass (BL22-C6b), which needs every "
-          "column to carry a component outside span P. Condition under which it holds: K <= c,"
-          " where the optimum reaches C = I (BL22-C6a); the departure "
-          "vanishes only as alpha -> 0 (theta ~ sqrt(alpha (K-c) / (2c)) for V = 2). Extras: the "
-          "largest angle at K <= c and at K > c.",
-    finding="BarlowTwins' optimum leaves G's top eigenspace once K exceeds the number of "
-            "components: alignment with G's left singular vectors fails there.",
+          "c-2..c+1, tolerance 1e-4 rad. Loss and optima as BL22-C5b-bt (alpha in "
+          "`{0.005, 0.1, 1}`, polished and certified). Why it fails for every K > c: the angle is "
+          "of the order of theta (theta derived for alpha = `0.005`, K = c+1, views4x2) because "
+          "the optimum trades C_kk = lambda < 1 against off-diagonal mass (BL22-C6b), which needs "
+          "every column to carry a component outside span P. Condition under which it holds: K <= "
+          "c, where the optimum reaches C = I (BL22-C6a); the departure vanishes only as alpha -> "
+          "0 (theta ~ sqrt(alpha (K-c) / (2c)) for V = 2). Extras: the largest angle at K <= c and "
+          "at K > c.",
+    finding="On the views graphs drawn BarlowTwins' optimum is not nested with G's top "
+            "eigenspace when K exceeds the number of components.",
 )
 
 

@@ -32,17 +32,18 @@ claim = Claim(
     unit="rad",
     settings={"bn_rank_rtol": BN_RANK_RTOL, "grad_tol": GRAD_TOL},
     tags=("trains", "sweep", "convention"),
-    notes="Re-run of BL22-K1a-bt with barlow_twins_loss_convention (official lambd 0.0051; solo "
-          "5e-3, x 0.025; lightly not offered), branches = the two views of the views graph N'=4, "
-          "V=2, K in c-2..c+1. Representation: the BN-standardised branches stacked (what the "
-          "loss sees); its numerical range at threshold 1e-4 (BN eps floor, BN_RANK_RTOL). error "
-          "= max over K of the largest principal angle to span(H P), tolerance 1e-4 rad. Why it "
-          "fails for K >= c (extra 'views_gap' = max |bn(z_a) - bn(z_b)|, non-zero only there): "
+    notes="Re-run of BL22-K1a-bt with barlow_twins_loss_convention (official lambd `0.0051`; solo "
+          "`5e-3`, x `0.025`; lightly not offered), branches = the two views of the views graph "
+          "N'=4, V=2, K in c-2..c+1. Representation: the BN-standardised branches stacked (what "
+          "the loss sees); its numerical range at threshold 1e-4 (BN eps floor, BN_RANK_RTOL). "
+          "error = max over K of the largest principal angle to span(H P), tolerance 1e-4 rad. Why "
+          "it fails for K >= c (extra 'views_gap' = max |bn(z_a) - bn(z_b)|, non-zero only there): "
           "the optimum decorrelates the two views to bring c_kk = lambda < 1 (its loss is "
-          "BL22-C6b's with c - 1, BL22-C5b-bt-official-centred). Condition under which it holds: "
-          "K <= c - 1, where the loss reaches 0 with bn(z_a) = bn(z_b).",
-    finding="Under the codebases' BatchNorm BarlowTwins the optimum leaves G's centred top "
-            "eigenspace once K reaches the number of components.",
+          "BL22-C6b's with c - 1, BL22-C5b-bt-official-centred). Condition under which it holds: K "
+          "<= c - 1, where the loss reaches 0 with bn(z_a) = bn(z_b).",
+    finding="On the views graphs drawn, under the codebases' BatchNorm BarlowTwins the "
+            "optimum is not nested with G's centred top eigenspace once K reaches the "
+            "number of components.",
 )
 
 

@@ -55,7 +55,8 @@ claim = Claim(
           "not collapsed, BL22-C5b-simclr-centred's notes). Extras: G's gap lambda_c - "
           "lambda_(c+1) (V on a views graph, the smallest class on labels), N, the smallest "
           "tangent Hessian eigenvalue.",
-    finding="SimCLR's row-normalised optimum lies inside G's top eigenspace, as the paper says.",
+    finding="On clique-structured relations (views, labels) SimCLR's row-normalised optimum "
+            "lies inside G's top eigenspace, as the paper says.",
 )
 
 

@@ -38,7 +38,7 @@ claim = Claim(
           "2, 3) is orthogonal and (Z R)(Z R)^T = Z Z^T (N = 3, K = 3). Numeric: Haar-random R "
           "(QR of a Gaussian, sign-fixed), Z either i.i.d. N(0, 1) (graphs with c = 2..4 "
           "components from four families: views, labels with unequal classes, sbm, kNN) or the "
-          "certified C5 optimum (views and labels graphs, tau in {0.5, 0.25, 1}; N 5..18, "
+          "certified C5 optimum (views and labels graphs, tau in `{0.5, 0.25, 1}`; N 5..18, "
           "settings.graphs), K in c-2..c+1; error = max over K of "
           "|L(Z R) - L(Z)| / max(1, |L(Z)|) (relative for large losses, absolute near 0), "
           "tolerance 1e-10 (float64 rounding).",

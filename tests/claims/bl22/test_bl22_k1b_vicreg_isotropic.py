@@ -36,15 +36,20 @@ claim = Claim(
     settings={"grad_tol": GRAD_TOL, "graphs": rank.settings_text(_POINTS)},
     tags=("trains", "sweep"),
     notes="Symbolic: Cov(Z M) = M^T Cov(Z) M and R^T (s I) R = s I (Cayley R). Numeric: BL22's "
-          "pooled VICReg (alpha 25, beta 1, gamma 0.1); isotropic points of two kinds: 'random' = "
-          "a whitened Gaussian (Cov = s^2 I exactly, plus a random mean) and 'whitened-optimum' = "
-          "the certified C5c optimum re-whitened, H Z* Cov^-1/2 s + mean (for K <= c-1 this is "
+          "pooled VICReg (alpha 25, beta 1, gamma `0.1`); isotropic points of two kinds: 'random' "
+          "= a whitened Gaussian (Cov = s^2 I exactly, plus a random mean) and 'whitened-optimum' "
+          "= the certified C5c optimum re-whitened, H Z* Cov^-1/2 s + mean (for K <= c-1 this is "
           "again an optimum, loss ~0, extra: its columns stay in the null space of L); s in {0.5 "
           "(hinge active), 1 (on the kink), 2 (inactive)}; graphs with c = 2..4 components from "
           "four families (views, labels with unequal classes, sbm, kNN; N 5..18; "
           "settings.graphs), K in c-2..c+1; Haar-random R. error = max over K of |L(Z R) - L(Z)| "
           "/ max(1, |L(Z)|), tolerance 1e-10.",
-    finding="VICReg is rotation invariant only where Cov(Z) is a multiple of the identity.",
+    finding="Measured: the if direction: VICReg's loss is rotation invariant at the points "
+            "drawn with Cov(Z) a multiple of the identity; the converse is not tested "
+            "(BL22-K1b-vicreg shows changes at the non-isotropic points it draws).",
+    directions={
+        "non-invariance at non-isotropic points drawn": ("BL22-K1b-vicreg",),
+    },
 )
 
 

@@ -39,7 +39,7 @@ claim = Claim(
     tags=("trains", "downstream"),
     notes=(
         "Formalisation: BL22's BarlowTwins (paper snippet, uncentred column-normalised C over "
-        "every ordered edge, alpha = 0.1), free Z (N, K), K = #connected components of G, "
+        "every ordered edge, alpha = `0.1`), free Z (N, K), K = #connected components of G, "
         "fit_free (certificate 1e-8, 2 restarts, Newton-polished to the loss floor); probe = "
         "least squares on the numerical range of [Z* 1] (singular values above 1e-6 of the "
         "largest, the audit's rank threshold) with one-hot targets, argmax. Graphs: 20 trials "
@@ -63,8 +63,14 @@ claim = Claim(
         "(extra 'predicted'); extra 'residual_error': the squared residual against sum_c "
         "COMPONENT_RESIDUAL, relative to N."
     ),
-    finding="For a rank-limited optimum (BarlowTwins, K = #components) the probe is exact iff the "
-            "labels are constant on G's components, as the paper says.",
+    finding="For BarlowTwins' optimum with K = #components the probe's training error "
+            "equals the component formula sum_c (n_c - max_k n_ck) / N on the graphs and "
+            "labellings drawn, which is zero iff the labels are constant on G's components.",
+    directions={
+        "probe error = component formula, zero iff labels are constant on components": (
+            "BL22-K2a",
+        ),
+    },
 )
 
 

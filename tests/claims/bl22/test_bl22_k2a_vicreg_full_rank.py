@@ -38,7 +38,7 @@ claim = Claim(
         "design, every predicted t_k far above the optimiser's resolution, extra 'min_std'), "
         "two classes of sizes (2, 3), (2, 4) or (3, 4) joined by m in {1, 2} cross-class edges "
         "(misaligned; quick: the first case), BL22's VICReg, free Z, K = N - 1, in BL22-C2's "
-        "closed-form regime (alpha = 0.9 * 4 gamma lambda_+ (N-1)/N with lambda_+ the smallest "
+        "closed-form regime (alpha = `0.9` * 4 gamma lambda_+ (N-1)/N with lambda_+ the smallest "
         "positive Laplacian eigenvalue, gamma = 1, beta = 2 max(1, C2's pair threshold); "
         "min-norm-subgradient certificate 1e-8, 2 restarts). Why the formula fails here: every "
         "t_k > 0, so the centred Z* keeps rank N - 1 (extra 'rank', threshold 1e-8), [Z* 1] "

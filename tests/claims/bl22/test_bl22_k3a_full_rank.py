@@ -52,31 +52,31 @@ claim = Claim(
           "regimes, derived ranks 5, 5, 5, 3, 3, 1, 3), then relations of every family of "
           "tests/claims/graphs.py up to N = 64 (ring, kNN, labels, random connected, SBM, random "
           "regular, path, views V = 4 with K = 18) in the decoupled regime (gamma factor in "
-          "[1.5, 12], beta = rho beta*, rho in [1.25, 4]: derived rank K) and in the hinge regime "
-          "(kNN, SBM, labels; gamma a fraction of the regime's edge). Error = |measured rank - "
-          "predicted rank|, tolerance 0; extras n, components, min_tangent_eig (the fits' "
-          "second-order certificate). Training: certified fits from the "
-          "regime's closed form + 1% noise, in the decoupled regime also from the collapsed "
-          "start (vicreg_closed_form.collapsed_start), and from a seeded random start, lowest "
-          "loss kept "
+          "`[1.5, 12]`, beta = rho beta*, rho in `[1.25, 4]`: derived rank K) and in the hinge "
+          "regime (kNN, SBM, labels; gamma a fraction of the regime's edge). Error = |measured "
+          "rank - predicted rank|, tolerance 0; extras n, components, min_tangent_eig (the fits' "
+          "second-order certificate). Training: certified fits from the regime's closed form + "
+          "`1%` noise, in the decoupled regime also from the collapsed start "
+          "(vicreg_closed_form.collapsed_start), and from a seeded random start, lowest loss kept "
           "(scale profile: two relations of N = 1024..2048, K = 16 and 64 on CPU, 512 on CUDA, "
           "decoupled regime, from the closed form alone). FAILS (found by the family trials, "
-          "2026-11), the rank LAW, not the existence: on the ring C_6 with K = 4, gamma = 16.67, "
-          "beta = 1.25 beta* = 193.2 the derived rank is K = 4 but the optimum has rank 2 (its "
-          "loss 0.059% below the decoupled form: BL22-C2's counterexample, columns collapsing "
-          "onto a lower eigenvector), so 'rank K iff beta >= beta*' is false; full rank itself "
-          "is reached on the grid's other decoupled-regime points (e.g. views graph at 2 beta*, "
-          "rank 5 = K; extra rank), so the paper's existence statement stands. "
-          "Rank thresholds, explicitly: views graph, hinge regime: full rank iff gamma < "
-          "gamma_full(beta) = beta K N / (V K0 (N-1)) (= 0.952 beta here), rank N'-1 = 3 above "
-          "it (e.g. the customary (25, 1, 25): rank 3 of 5); decoupled regime beta >= beta*: "
-          "rank K at any gamma (numerically until t_min < 1e-6, gamma ~ 1e6 here). So 'large "
-          "gamma gives low rank' (catalogue, BL22-C2) holds only with beta < beta*(gamma): the "
-          "mechanism is column correlation, not the shrinkage t ~ 1/gamma. Under the codebases' "
-          "two-branch losses the rank is capped at N'-1 whatever the weights (BL22-C2-official, "
-          "BL22-C2-solo).",
-    finding="VICReg can be made full rank by its weights, but the derived rank law fails: above "
-            "beta* columns can still collapse onto lower eigenvectors and the rank drops.",
+          "2026-11), the rank LAW, not the existence: on the ring C_6 with K = 4, gamma = "
+          "{{counterexample.gamma:.2f}}, beta = `1.25` beta* = {{counterexample.beta:.1f}} the "
+          "derived rank is K = 4 but the optimum has rank 2 (its loss below the decoupled form: "
+          "BL22-C2's counterexample, columns collapsing onto a lower eigenvector), so 'rank K iff "
+          "beta >= beta*' is false; full rank itself is reached on the grid's other "
+          "decoupled-regime points (e.g. views graph at 2 beta*, rank 5 = K; extra rank), so the "
+          "paper's existence statement stands. Rank thresholds, explicitly: views graph, hinge "
+          "regime: full rank iff gamma < gamma_full(beta) = beta K N / (V K0 (N-1)) (a multiple of "
+          "beta here), rank N'-1 = 3 above it (e.g. the customary (25, 1, 25): rank 3 of 5); "
+          "decoupled regime beta >= beta*: rank K at any gamma (numerically until t_min < 1e-6, at "
+          "very large gamma here). So 'large gamma gives low rank' (catalogue, BL22-C2) holds only "
+          "with beta < beta*(gamma): the mechanism is column correlation, not the shrinkage t ~ "
+          "1/gamma. Under the codebases' two-branch losses the rank is capped at N'-1 whatever the "
+          "weights (BL22-C2-official, BL22-C2-solo).",
+    finding="The derived rank law fails on the grid: on the ring C_6 with K = 4 above beta* "
+            "the optimum's columns collapse onto lower eigenvectors and its rank is below "
+            "K, though the law predicts rank K.",
 )
 
 
@@ -95,6 +95,15 @@ def _gamma_full(beta: float) -> float:
     null = int((vs.laplacian_spectrum(G, k).lam <= 1e-9).sum())
     fn = full_rank_threshold_derivation().closed_form_torch()
     return float(fn(*[torch.tensor(float(v), dtype=torch.float64) for v in (beta, k, n, 2, null)]))
+
+
+def _point(spec: str, k: int, beta: float, gamma: float, run_seed: int
+           ) -> dict[str, str | float | int]:
+    """A grid point. The weights derived from a spectrum are rounded to 12 significant digits:
+    eigvalsh's last bits differ between CPU kernels (AVX2 / AVX-512), and a grid point is
+    reported and replayed as written, so it must be the same point on every CPU."""
+    return {"spec": spec, "k": k, "beta": float(f"{beta:.12g}"),
+            "gamma": float(f"{gamma:.12g}"), "seed": run_seed}
 
 
 def _cases(run_seed: int) -> list[dict[str, str | float | int]]:
@@ -138,8 +147,7 @@ def _cases(run_seed: int) -> list[dict[str, str | float | int]]:
         edge = vs.hinge_regime_gamma(vs.laplacian_spectrum(graph.G, k), graph.n, alpha=vs.ALPHA,
                                      beta=beta)
         cases.append((spec, k, beta, fraction * min(edge, 100.0)))
-    return [{"spec": spec, "k": k, "beta": beta, "gamma": gamma, "seed": run_seed}
-            for spec, k, beta, gamma in cases]
+    return [_point(spec, k, beta, gamma, run_seed) for spec, k, beta, gamma in cases]
 
 
 def _scale_cases(run_seed: int) -> list[dict[str, str | float | int]]:
@@ -154,7 +162,7 @@ def _scale_cases(run_seed: int) -> list[dict[str, str | float | int]]:
         graph = graphs.build(spec)
         _, beta, gamma = vs.decoupled_regime_weights(vs.laplacian_spectrum(graph.G, k), graph.n,
                                                      gamma_factor=3.0, rho=2.0)
-        cases.append({"spec": spec, "k": k, "beta": beta, "gamma": gamma, "seed": run_seed})
+        cases.append(_point(spec, k, beta, gamma, run_seed))
     return cases
 
 

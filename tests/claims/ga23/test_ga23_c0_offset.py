@@ -33,7 +33,7 @@ claim = Claim(
     notes="K: a Gaussian or low-rank Gaussian-product draw (no zero entry, so the alternating "
           "scaling converges; Cauchy draws have entries near 0 that slow it past 20000 rounds) "
           "scaled alternately, columns to a and rows to b = a sqrt(N/M), until every squared "
-          "row norm is within scaling_tol (relative) of b^2; a drawn in [0.1, 10], shapes "
+          "row norm is within scaling_tol (relative) of b^2; a drawn in `[0.1, 10]`, shapes "
           "1..32. The error is normalised by the sum of the four non-negative terms, the scale "
           "of the round-off. Symbolic, for symbolic M, N, a, b: sum_i ||K_.i||^2 = sum_j "
           "||K_j.||^2 (Fubini), hence N a^2 = M b^2; the offset N a^4 - M b^4 from T1's norm "
@@ -42,6 +42,8 @@ claim = Claim(
           "identity; GA23-C0-minimisers trains both criteria on that set.",
     finding="On doubly normalised K the two criteria differ by the constant N a^4 - M b^4 "
             "(N - N^2/M for unit columns), so they share their minimisers there.",
+    directions={"the offset is constant on the doubly normalised set": ("GA23-C0-offset",),
+                "they share their minimisers there": ("GA23-C0-minimisers",)},
 )
 
 

@@ -34,14 +34,18 @@ claim = Claim(
           "nothing; GA23-C0-offset audits that case and the general one. The reading audited "
           "here is the only doubly normalised family for M != N: unit columns and equal rows. "
           "K: a Gaussian draw scaled alternately (columns to 1, rows to sqrt(N/M)) until every "
-          "squared row norm is within 1e-14 of N/M (tests/claims/ga23/protocols/duality.py, "
-          "doubly_normalise). Symbolic: the derived N - N^2/M minus the printed N - M is "
+          "squared row norm is within `1e-14` (relative) of N/M "
+          "(tests/claims/ga23/protocols/duality.py, doubly_normalise). Symbolic: the derived "
+          "N - N^2/M minus the printed N - M is "
           "(M^2 - N^2)/M, nonzero unless M = N (a witness). Re-derive a counterexample by "
           "hand: M = 1, N = 2, K = [1 1]: L_c = 2, L_nc = 0, L_nc - L_c = -2 = N - N^2/M, "
           "while N - M = 1.",
-    finding="The printed offset N - M is wrong whenever M != N (the doubly normalised offset "
-            "is N - N^2/M); unit rows and unit columns together force M = N, where the offset "
-            "is 0.",
+    finding="The printed offset N - M is wrong whenever M != N: the doubly normalised offset "
+            "is N - N^2/M (symbolic residual (M^2 - N^2)/M; numeric at M, N from 1 to 32, "
+            "relative error up to {{worst_error:.2g}}); unit rows and unit columns together "
+            "force M = N, where the printed offset 0 is right.",
+    directions={"the printed offset is wrong whenever M != N": ("GA23-C0",),
+                "unit rows and unit columns together force M = N": ("GA23-C0-offset",)},
 )
 
 

@@ -32,11 +32,13 @@ claim = Claim(
           "(symmetrised double sums) and, at explicit M = 1..4, both gaps as sums of squares / "
           "of non-negative products; the equality cases (equal row norms N a^2 / M; one "
           "nonzero row) for symbolic M, N, a. Numeric: Gaussian, Cauchy or low-rank K (no "
-          "zero column, so it can be normalised), side (a) or (b) drawn, a in [0.1, 10], "
+          "zero column, so it can be normalised), side (a) or (b) drawn, a in `[0.1, 10]`, "
           "shapes 1..32. Violation = max(0, low - s, s - high) / high. The mirror (b) is (a) "
           "for K^T.",
     finding="Lemma 3.4's bounds hold, with the lower end attained by equal norms and the upper "
-            "by a single nonzero row (or column).",
+            "by a single nonzero row (or column): the lower bound derived for symbolic M, the "
+            "upper at M = 1 to 4, the equality cases for symbolic M, N, a; measured at random K up "
+            "to 32 x 32 (bounds and attained ends are separate sub-decisions).",
 )
 
 
@@ -72,4 +74,5 @@ def _(seed: int, m: int, n: int, a: float, side: str, family: str):
     # Part (b) is part (a) for K^T: rows of K are the columns of K^T.
     violation, equality = _bound_check(K if side == "columns" else K.T, a)
     return Measurement(error=max(violation, equality),
+                       parts={"bounds": violation, "attained": equality},
                        extra={"violation": violation, "equality_miss": equality})

@@ -35,14 +35,15 @@ claim = Claim(
     tags=("exact",),
     notes="K: a Gaussian draw scaled alternately to unit columns and rows of norm sqrt(N/M) "
           "(tests/claims/ga23/protocols/duality.py, doubly_normalise); the trial first checks "
-          "that sum_j ||K_j.||^4 is N^2/M to 1e-12 (else the check is broken and raises). "
+          "that sum_j ||K_j.||^4 is N^2/M to `1e-12` (else the check is broken and raises). "
           "Collapsed = numerical rank 1 at rank_rtol; margin = 10^decades between the second "
           "singular value and the threshold. The upper-bound half of the remark is right "
           "(GA23-L1-equality); the printed 'the constant matrix attains the lower bound' is "
           "right too, but it is one of many K that do. Shapes 2..24. Symbolic witness: "
           "I_2 has unit rows and columns, attains N^2/M = 2 and has rank 2.",
     finding="The lower bound of Lemma 3.4 does not mean collapse: full-rank doubly normalised "
-            "K attain it.",
+            "Gaussian K attain it (counterexample M = {{counterexample.m}}, N = "
+            "{{counterexample.n}}, rank {{max.rank:.0f}}; symbolic witness I_2).",
 )
 
 

@@ -44,9 +44,9 @@ claim = Claim(
           "(frame potential, equality iff V^T V = (N/M) I: a tight frame), so whenever "
           "|mean| <= 1/(N-1), M Var >= N (N-1-M)/(N-1)^2; 1 minus that is ((M-1) N + 1)/(N-1)^2"
           " ~ (M-1)/N (symbolic: identity, limits). The upper ends (mean <= 1/(N-1), M Var <= 1)"
-          " are measured, not proved. Numeric: simclr_two_branch_loss ('simclr', 'dcl'), tau = "
-          f"{_TAU}, free branches (2N, M), certified optimum (fit_free, 1 seeded L-BFGS start, "
-          "certificate 1e-8 reached 100x below, at unit rows); (M, N) in " + str(_SIZES)
+          " are measured, not proved. Numeric: simclr_two_branch_loss ('simclr', 'dcl'), `tau = "
+          f"{_TAU}`, free branches (2N, M), certified optimum (fit_free, 1 seeded L-BFGS start, "
+          "certificate `1e-8` reached `100x` below, at unit rows); (M, N) in " + str(_SIZES)
           + ". Var has the number of negative pairs as divisor. Extras: mean + 1/(N-1) (0 iff "
           "centred), M Var minus its lower bound, rate_attained = (1 - M Var) / "
           "(((M-1) N + 1)/(N-1)^2) (1 for a centred tight frame: the rate is attained), "
@@ -55,9 +55,11 @@ claim = Claim(
           "Reading: M Var -> 1 needs the empirical second moment V^T V / N -> I/M (isotropy), "
           "not uniformity itself: a tight frame has exactly the population variance law at "
           "its N. N <= M + 1 is GA23-P1-simplex.",
-    finding="At a finite batch the SimCLR / DCL optimum is a nearly centred tight frame, more "
-            "regular than independent uniform draws: mean -1/(N-1) and M Var = 1 - O((M-1)/N), "
-            "reaching Prop. 3.1's 0 and 1/M only as N grows.",
+    finding="At the certified SimCLR and DCL optima for N > M + 1 (11 sizes up to N = 24, one "
+            "temperature) the negatives' cosines sit at or just above a centred tight frame's "
+            "values, mean -1/(N-1) and M Var = 1 - ((M-1) N + 1)/(N-1)^2 (share of that rate "
+            "attained: {{min.rate_attained:.3g}} to {{max.rate_attained:.3g}}), so they approach "
+            "Prop. 3.1's 0 and 1/M at rate O((M-1)/N); the upper ends are measured, not proved.",
 )
 
 
@@ -79,8 +81,10 @@ def _(method: str, seed: int, m: int, n: int):
     violations = (stats.positive_gap, abs(stats.mean) + law.mean_bound,
                   law.variance_bound - stats.m_variance, stats.m_variance - 1.0)
     rate_attained = (1.0 - stats.m_variance) / law.rate
+    parts = dict(zip(("aligned", "mean", "variance-lower", "variance-upper"),
+                     (max(0.0, v) for v in violations), strict=True))
     return Measurement(
-        error=max(0.0, *violations),
+        error=max(0.0, *violations), parts=parts,
         extra={"centroid_excess": stats.centroid_excess,
                "variance_excess": stats.m_variance - law.variance_bound,
                "rate_attained": rate_attained, "certificate": fit.grad_norm,

@@ -40,10 +40,16 @@ claim = Claim(
           "(n ||mean unit embedding||^2 - 1) / (n - 1), so a common direction shared by all "
           "embeddings shows up directly; losses that centre the embeddings (SimCLR (A)/(B), "
           "VICReg's covariance, VICReg-ctr's per-embedding centring) leave such a direction "
-          "free. " + proxies.NOTES,
-    finding="Not reproduced for every method at proxy scale: only SimCLR (both temperatures) "
-            "has off-diagonal cosines centred at 0; SimCLR-abs, the centring variants and the "
-            "VICReg family keep a common embedding direction.",
+          "free. The statistic is confounded by such a common offset: embeddings spread in every "
+          "other direction still give a mean cosine near 1 when the offset dominates their "
+          "length, so a value near 1 shows the shared direction, not a collapse of rank. One "
+          "sub-decision per method; its error is the largest |mean cosine| over the seeds, its "
+          "extra abs_mean_cosine the smallest. " + proxies.NOTES,
+    finding="Not reproduced on the proxy: SimCLR at both temperatures keeps the mean cosine of "
+            "distinct test embeddings within {{tolerance:g}} of 0 on all seeds, "
+            "{{counterexample.method}} is the first method beyond it and {{worst_trial.method}} "
+            "reaches {{worst_error:.3g}} (per-method sub-decisions); a large mean cosine is a "
+            "direction the embeddings share, which this statistic does not tell from a collapse.",
 )
 
 
@@ -53,4 +59,6 @@ def _(method: str):
              for k in proxies.trained_embeddings(proxies.Config(method), profile=profile(),
                                                  run_seed=run_seed(), device=device())]
     proxies.smoke_only(profile())
-    return Measurement(error=max(means), extra={"abs_mean_cosine": min(means)})
+    # One sub-decision per method: the claim is each method's concentration at 0.
+    return Measurement(error=max(means), parts={method: max(means)},
+                       extra={"abs_mean_cosine": min(means)})

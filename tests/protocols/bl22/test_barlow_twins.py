@@ -83,7 +83,10 @@ def test_fit_bt_reaches_zero_loss_inside_span_p_when_k_le_c():
     fit = bt.fit_bt(lambda z: barlow_twins_loss_from_relation(z, G, alpha=0.1), (4, 2), seed=0)
     assert fit.loss < 1e-20
     assert fit.grad_norm <= 1e-8
-    assert containment_angle(fit.z, component_indicators(G), 1e-6) < 1e-8
+    # At a zero-loss point the loss is quartic in the angle to span P (1 - C_ii ~ angle^2), so
+    # a loss of 1e-20 pins the angle only to ~1e-5: held to BL22-C6a's tolerance, 1e-6, a
+    # bound that does not depend on the CPU (an AVX-512 CPU reaches 1.3e-8 here).
+    assert containment_angle(fit.z, component_indicators(G), 1e-6) < 1e-6
 
 
 def test_fit_bt_reaches_the_excess_loss_when_k_gt_c():

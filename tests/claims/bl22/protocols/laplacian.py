@@ -573,9 +573,9 @@ def draw_rank(trials, fig, *, title: str) -> None:
 # -- the two-branch convention claims (BL22-C1-official, BL22-C1-solo) --------------------------
 CONVENTION_NOTES = (
     "Stacked Z = [z_a; z_b] (view-major, views_relation(N', 2)), free, trained from random "
-    "starts (2 seeded restarts) to a certified optimum (min-norm subgradient <= 1e-8) of "
+    "starts (2 seeded restarts) to a certified optimum (min-norm subgradient <= `1e-8`) of "
     "torch_impl.fit.vicreg_convention_objective, the smooth + hinge split of "
-    "vicreg_loss_convention (equal to it to 1e-12, tests/torch_impl/fit). "
+    "vicreg_loss_convention (equal to it to `1e-12`, tests/torch_impl/fit). "
     "Derivation: F.mse_loss(z_a, z_b) = tr(Z^T L Z) / (N' K) (the same Dirichlet energy as the "
     "paper's term), but variance and covariance are PER BRANCH, so the loss is sim mse(z_a, "
     "z_b) + f(z_a) + f(z_b) >= 2 min f, with equality iff z_a = z_b is a minimiser of f: every "
