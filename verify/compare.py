@@ -69,6 +69,12 @@ def _claim_differences(cid: str, a: dict[str, Any], b: dict[str, Any]) -> list[D
         same(f"{kind}.counterexample", x.get("counterexample"), y.get("counterexample"))
     x, y = a.get("numeric") or {}, b.get("numeric") or {}
     same("numeric.trials", x.get("trials"), y.get("trials"))
+    # Sub-decisions (schema 6): compared where both reports record them.
+    dx, dy = x.get("decisions") or {}, y.get("decisions") or {}
+    if dx and dy:
+        for name in sorted(set(dx) | set(dy)):
+            same(f"numeric.decisions.{name}.verdict", (dx.get(name) or {}).get("verdict"),
+                 (dy.get(name) or {}).get("verdict"))
     ex, ey = as_float(x.get("worst_error")), as_float(y.get("worst_error"))
     if (ex is None) != (ey is None) or (
             ex is not None and not errors_agree(ex, ey, float(a["tolerance"]))):

@@ -286,8 +286,8 @@ class CheckOutcome:
         for key in ("worst_error", "margin"):  # jsonable wrote non-finite floats as 'inf'
             data[key] = as_float(data.get(key))
         for part in (data.get("decisions") or {}).values():
-            for key in ("worst_error", "margin"):
-                part[key] = as_float(part.get(key))
+            for field in ("worst_error", "margin"):
+                part[field] = as_float(part.get(field))
         return cls(**data)
 
 

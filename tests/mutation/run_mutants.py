@@ -50,6 +50,8 @@ _VALIDATION = ("tests/torch_impl/test_validation.py", "tests/torch_impl/test_rel
 _SPECTRAL = ("tests/torch_impl/test_spectral.py",)
 _PROFILES = ("tests/verify/test_profiles.py",)
 _REPLAY = ("tests/verify/test_replay.py",)
+_COMPARE = ("tests/verify/test_compare.py",)
+_WORDS = ("tests/verify/test_words.py", "tests/verify/test_claim.py")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -214,8 +216,8 @@ MUTANTS = [
       "abs(b - a) <= options.loss_rtol * max(1.0, abs(b))",
       "abs(b - a) <= 1e6 * options.loss_rtol * max(1.0, abs(b))", _FIT),
     M("fit-threshold-ignored", "torch_impl/fit/minimise.py",
-      "float(x.abs().max()) > options.diverge_threshold",
-      "float(x.abs().max()) > math.inf", _FIT),
+      "float(size.abs().max()) > \\\n                options.diverge_threshold:",
+      "float(size.abs().max()) > \\\n                math.inf:", _FIT),
     # -- torch_impl/fit/: second-order certificate ------------------------------------------
     M("fit-curvature-sign-flipped", "torch_impl/fit/curvature.py",
       "Curvature(float(eigenvalues[0]), scale,", "Curvature(-float(eigenvalues[0]), scale,",
@@ -292,6 +294,45 @@ MUTANTS = [
     M("eigen-largest-kept", "torch_impl/spectral/_eigen.py",
       "values, vectors = values[:k], vectors[:, :k]",
       "values, vectors = values[-k:], vectors[:, -k:]", _SPECTRAL),
+    # -- the report's words and the cross-kernel comparison (issue 18) ------------------------
+    M("compare-slack-from-smaller-error", "verify/compare.py",
+      "abs(tolerance - max(a, b)) / 10", "abs(tolerance - min(a, b)) / 10", _COMPARE),
+    M("compare-one-sided-error-ignored", "verify/compare.py",
+      "if (ex is None) != (ey is None) or (\n            ex is not None and",
+      "if (\n            ex is not None and ey is not None and", _COMPARE),
+    M("compare-decisions-ignored", "verify/compare.py", "    if dx and dy:\n",
+      "    if False:\n", _COMPARE),
+    M("catalogue-shortest-parent", "verify/catalogue.py", "len(cid) > len(best)",
+      "len(cid) < len(best)", ("tests/verify/test_catalogue.py",)),
+    M("grid-missing-parameter-accepted", "verify/grid.py",
+      "if cleaned and set(point) != set(cleaned[0]):",
+      "if cleaned and set(point) - set(cleaned[0]):", ("tests/verify/test_grid.py",)),
+    M("claim-direction-words-unchecked", "verify/claim.py",
+      "if words and not self.directions:", "if False:", _VERIFY),
+    M("claim-typed-numbers-accepted", "verify/claim.py",
+      "numbers = typed_numbers(self.finding)", "numbers = []", _VERIFY),
+    M("claim-parts-not-their-max", "verify/claim.py",
+      "if self.parts and self.error != max(self.parts.values()):", "if False:", _VERIFY),
+    M("checks-single-part-extras-merged", "verify/checks.py",
+      "return _ranges([t for t in trials if len(t.measurement.parts) != 1])",
+      "return _ranges(trials)", _VERIFY),
+    M("checks-part-failures-ignored", "verify/checks.py",
+      "failing = [not e <= claim.tolerance for e in errors]",
+      "failing = [False for e in errors]", _VERIFY),
+    M("words-quoted-numbers-typed", "verify/words.py",
+      "return _CODE.sub(\" \", PLACEHOLDER.sub(\" \", text))", "return text", _WORDS),
+    M("words-missing-value-rendered-empty", "verify/words.py",
+      "        return NOT_MEASURED\n", "        return \"\"\n", _WORDS),
+    M("fit-floor-unresolved-accepted", "torch_impl/fit/stages.py",
+      "resolved = floor.floor * options.margin <= options.grad_tol", "resolved = True", _FIT),
+    M("fit-floor-far-accepted", "torch_impl/fit/stages.py",
+      "at_floor = run.certificate <= min(FLOOR_FACTOR * floor.floor, options.grad_tol)",
+      "at_floor = run.certificate <= options.grad_tol", _FIT),
+    M("fit-floor-unscaled", "torch_impl/fit/certificates.py",
+      "spread = float((V - V.mean(dim=0)).square().sum() / (samples - 1)) ** 0.5",
+      "spread = float((V - V.mean(dim=0)).square().sum() / (samples - 1)) ** 0.5 * 0.01", _FIT),
+    M("readme-stale-passes", "verify/readme.py", "        if new != current:\n",
+      "        if False:\n", ("tests/docs/test_readme.py",)),
 ]
 
 

@@ -33,6 +33,9 @@ def test_parent_mapping():
     assert parent("BL22-C2", ids) == "BL22-C2"
     assert parent("BL22-C20", ids) is None  # a digit continues the id: no parent
     assert parent("BL22-C5b", ids) is None
+    # Nested ids: the longest catalogue id that the claim id continues, in any order.
+    assert parent("P-C2b-x", {"P-C2", "P-C2b"}) == "P-C2b"
+    assert parent("P-C2b-x", ["P-C2b", "P-C2"]) == "P-C2b"
 
 
 def test_read_catalogue(catalogue):

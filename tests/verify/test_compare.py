@@ -28,6 +28,10 @@ def test_errors_agree():
     assert errors_agree(13.852970445, 13.852970444, 1e-10)
     assert not errors_agree(9e-11, 5e-11, 1e-10)  # moves by more than the slack / 10
     assert not errors_agree(float("nan"), 1.0, 1e-10)
+    # The slack is the distance of the LARGER error to the tolerance (the one nearer to
+    # flipping): 5e-7 and 5.48e-7 under 1e-6 are 4.8e-8 apart, more than (1e-6 - 5.48e-7) / 10.
+    assert not errors_agree(5e-7, 5.48e-7, 1e-6)
+    assert not errors_agree(5.48e-7, 5e-7, 1e-6)
 
 
 def test_identical_reports_agree():
@@ -113,3 +117,25 @@ def test_a_schema_2_report_compares_with_a_schema_3_one(tmp_path, capsys):
     b.write_text(json.dumps(new))
     assert main([str(a), str(b)]) == 0
     assert "(schema 2 against schema 3: the fields both record)" in capsys.readouterr().out
+
+
+def test_a_worst_error_on_one_side_only_differs():
+    b = _doc()
+    b["claims"][0]["numeric"]["worst_error"] = None
+    assert [d.field for d in compare_reports(_doc(), b)] == ["numeric.worst_error"]
+    assert [d.field for d in compare_reports(b, _doc())] == ["numeric.worst_error"]
+
+
+def test_sub_decision_verdicts_must_be_identical():
+    def with_decisions(verdict: str) -> dict:
+        doc = _doc()
+        doc["claims"][0]["numeric"]["decisions"] = {
+            "tost": {"verdict": verdict}, "one-sided": {"verdict": "HOLDS"}}
+        return doc
+
+    assert compare_reports(with_decisions("FAILS"), with_decisions("FAILS")) == []
+    differences = compare_reports(with_decisions("HOLDS"), with_decisions("FAILS"))
+    assert [(d.field, d.a, d.b) for d in differences] == [
+        ("numeric.decisions.tost.verdict", "HOLDS", "FAILS")]
+    # A report of schema 5 records no sub-decisions: nothing to compare there.
+    assert compare_reports(_doc(), with_decisions("FAILS")) == []

@@ -69,3 +69,13 @@ def test_as_grid_accepts_the_three_forms():
         as_grid([{}])
     with pytest.raises(GridError, match="no axis"):
         grid()
+
+
+@pytest.mark.parametrize("declared", [
+    ({"graph": "views4x2", "seed": 0}, {"graph": "views3x3"}),
+    ({"graph": "views4x2"}, {"graph": "views3x3", "seed": 0}),
+    ({"graph": "views4x2", "seed": 0}, {"graph": "views3x3", "n": 0}),
+])
+def test_every_point_names_the_same_parameters(declared):
+    with pytest.raises(GridError, match="differ"):
+        points(*declared)

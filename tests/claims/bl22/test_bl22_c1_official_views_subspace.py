@@ -50,8 +50,8 @@ claim = Claim(
         # the protocol's text, its input tolerances marked as code (not this module's to edit)
         + CONVENTION_NOTES
     ),
-    finding="Under the official (= lightly) VICReg code the optimum on a views graph still spans "
-            "the bottom Laplacian eigenvectors.",
+    finding="Under the official (= lightly) VICReg code the optimum on the two-view views graphs "
+            "drawn still spans the bottom Laplacian eigenvectors.",
 )
 
 

@@ -48,7 +48,8 @@ claim = Claim(
         "eigengap."
     ),
     finding="Linear VICReg is not LPP in general: it whitens with the centred covariance, LPP "
-            "with the degrees, so the two differ on irregular graphs.",
+            "with the degrees, and the two differ on the irregular graphs of the grid (unequal "
+            "classes, kNN).",
 )
 
 

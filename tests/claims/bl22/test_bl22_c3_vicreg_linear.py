@@ -71,8 +71,9 @@ claim = Claim(
         "the loss gap to sum_k COLUMN_LOSS(rho_k), alpha, beta, C2's threshold, certificate, 'n', "
         "'components'."
     ),
-    finding="Linear VICReg has a closed form: the bottom generalized eigenvectors of (X^T L X, "
-            "X^T H X) with BL22-C2's column scales, in the closed form's regime.",
+    finding="On the relations and inputs drawn, in the closed form's regime, linear VICReg's "
+            "certified optimum is the closed form: the bottom generalized eigenvectors of "
+            "(X^T L X, X^T H X) with BL22-C2's column scales.",
 )
 
 _column_loss = c2.column_loss_torch()

@@ -60,8 +60,9 @@ claim = Claim(
         "largest principal angle between span(X W*) and span(X V_K)); extras: relative eigengap "
         "at the cut, the Gram error ||Z* Z*^T - X V diag(mu+) V^T X^T|| / ||.||, certificate."
     ),
-    finding="The spectral contrastive relaxation of linear SimCLR has the MDS-like closed form: "
-            "the top generalized eigenpairs of (X^T G X, X^T X).",
+    finding="On the relations and inputs drawn, the spectral contrastive relaxation of linear "
+            "SimCLR reaches the MDS-like closed form: the top generalized eigenpairs of "
+            "(X^T G X, X^T X).",
 )
 
 _psd_part = lambdify_torch(c4.PSD_PART, [c4.EIGENVALUE])

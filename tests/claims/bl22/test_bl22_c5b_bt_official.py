@@ -45,8 +45,9 @@ claim = Claim(
           "K of |rank - min(K, c)|, tolerance 0. Why it fails at K >= c: with centred columns the "
           "c component indicators span only c - 1 usable directions. The statement that holds is "
           "min(K, c - 1): BL22-C5b-bt-official-centred.",
-    finding="Under the codebases' BatchNorm BarlowTwins the rank is one less than the charitable "
-            "reading: centring removes the constant direction.",
+    finding="Under the codebases' BatchNorm BarlowTwins, on the views graph of the grid, the "
+            "rank is one less than the charitable reading: centring removes the constant "
+            "direction.",
 )
 
 

@@ -55,8 +55,8 @@ claim = Claim(
           "the two branches differ there (bn(z_a) != bn(z_b): the diagonal c_kk = lambda < 1 is "
           "reached by de-correlating the views, not by tilting out of span P), see "
           "BL22-K1a-official-bt.",
-    finding="Under the codebases' BatchNorm BarlowTwins the optimum has rank min(K, #components - "
-            "1).",
+    finding="Under the codebases' BatchNorm BarlowTwins, on the two-view views graphs drawn, the "
+            "optimum has rank min(K, #components - 1).",
 )
 
 

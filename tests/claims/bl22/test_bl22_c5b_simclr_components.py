@@ -65,8 +65,9 @@ claim = Claim(
           "same per-anchor terms over 2N' anchors and solo-learn's -mean log(pos/(pos+neg)) equals "
           "them for two views, so both have the same optima (a positive rescaling of the loss) and "
           "the same rank; no separate module.",
-    finding="SimCLR's optimum has rank #components - 1, not #components, once K reaches it: the "
-            "optimum is centred (a regular simplex).",
+    finding="On the clique-structured relations of the grid (views, labels) SimCLR's optimum has "
+            "rank #components - 1, not #components, once K reaches it: the optimum is centred (a "
+            "regular simplex).",
 )
 
 

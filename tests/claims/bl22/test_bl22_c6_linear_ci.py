@@ -59,8 +59,8 @@ claim = Claim(
         "(the zero floor, reached only there) is attained, and C_kk = 1 puts each column in the "
         "rho = 1 eigenspace."
     ),
-    finding="When K features are identical across views, linear BarlowTwins reaches C = I on "
-            "exactly that eigenspace.",
+    finding="On the relations drawn where K features are identical across views, linear "
+            "BarlowTwins reaches C = I on that eigenspace.",
 )
 
 

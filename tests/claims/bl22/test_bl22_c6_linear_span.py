@@ -70,8 +70,9 @@ claim = Claim(
         "Extras: relative eigengap, rank deficit, max |C_kl| (k != l), loss below the eigenvector "
         "point, 'n', 'k', 'components'."
     ),
-    finding="Linear BarlowTwins' optimum lies in the span of the top generalized eigenvectors of "
-            "(X^T G X, X^T D X), and may use fewer than K directions.",
+    finding="On the relations and inputs drawn, linear BarlowTwins' optimum lies in the span of "
+            "the top generalized eigenvectors of (X^T G X, X^T D X), and may use fewer than K "
+            "directions.",
 )
 
 

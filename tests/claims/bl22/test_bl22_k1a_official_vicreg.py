@@ -55,8 +55,8 @@ claim = Claim(
           "H span P (equal to it for K >= c-1). Contrast: the paper's pooled VICReg also holds "
           "(BL22-K1a-vicreg) but uses G's -1 eigenspace beyond c - 1 directions; the codebases' "
           "optimum never leaves H span P.",
-    finding="Under the codebases' two-branch VICReg the optimum stays inside G's centred top "
-            "eigenspace: it is view-invariant.",
+    finding="Under the codebases' two-branch VICReg, on the two-view views graphs drawn, the "
+            "optimum stays inside G's centred top eigenspace: it is view-invariant.",
 )
 
 

@@ -51,8 +51,9 @@ claim = Claim(
           "angle, tolerance 1e-4 rad (extras: G's gap lambda_c - lambda_(c+1), V on a views "
           "graph; N; the smallest tangent Hessian eigenvalue). Under the codebases' two-branch "
           "losses: BL22-K1a-official-vicreg.",
-    finding="VICReg's free optimum and G's top eigenspace are nested: its left singular vectors "
-            "are aligned with G, as the paper says.",
+    finding="On the grid's relations (views, labels, SBM, kNN) VICReg's free optimum and G's top "
+            "eigenspace are nested: its left singular vectors are aligned with G, as the paper "
+            "says.",
 )
 
 
