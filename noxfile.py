@@ -119,3 +119,16 @@ def lint(session: nox.Session) -> None:
     """ruff over the whole project."""
     session.install("ruff>=0.5")
     session.run("ruff", "check", *(session.posargs or ["."]))
+
+
+@nox.session
+def lightly(session: nox.Session) -> None:
+    """The family and repulsion tests on lightly 1.6's loss classes (optional).
+
+    lightly is installed with ``--no-deps``: its dependencies pull torchvision, which does not
+    work beside the CPU torch; the test loads only lightly's loss modules (torch alone).
+    """
+    _install(session, "test")
+    session.install("--no-deps", "lightly==1.6.0")
+    session.run("pytest", "tests/integration/test_lightly_losses.py", "-q", "-s",
+                *session.posargs)

@@ -26,9 +26,20 @@ Statistics instead of embeddings. With ``statistics=True`` VICReg and BarlowTwin
 their K x K sufficient statistics (:func:`all_reduce_sum`, whose backward also sums over ranks,
 so the gradient convention is the same) instead of gathering Z: K^2 + O(K) numbers instead of
 W n K, the cheaper choice when W n > K. The value equals the gathered one up to rounding.
+
+Any two-branch loss. :func:`global_batch` wraps a user's ``loss_fn(z_a, z_b)`` (rows of z_a and
+z_b paired: the two views of one sample) so that it sees the gathered global batch, with the
+gradient convention above. :func:`required_primitive` measures which primitive a loss needs:
+none beyond DDP's gradient average ("local": a mean of per-sample terms), all-reduced K x K
+statistics ("statistics": a function of the Gram matrices of the columns and the column sums)
+or the gathered embeddings ("gather").
 """
 
 from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
 
 import torch
 import torch.distributed as dist
@@ -44,8 +55,13 @@ from torch_impl.validation import (
     Flag,
     InstanceOf,
     Int,
+    InvalidInputError,
+    IsCallable,
     OrNone,
     Scalar,
+    check_embedding,
+    check_same_dtype,
+    check_same_rows,
     validate_params,
 )
 
@@ -57,6 +73,10 @@ __all__ = [
     "distributed_vicreg_loss",
     "distributed_simclr_loss",
     "distributed_barlow_twins_loss",
+    "global_batch",
+    "PRIMITIVES",
+    "DistributedPrimitive",
+    "required_primitive",
 ]
 
 _GROUP = OrNone(InstanceOf(dist.ProcessGroup))
@@ -382,3 +402,259 @@ def distributed_barlow_twins_loss(
         return _barlow_twins_from_statistics(Z, G, alpha, eps, group)
     Z_all, G_all = _global(Z, G, group)
     return barlow_twins_loss_from_relation.unchecked(Z_all, G_all, alpha=alpha, eps=eps)
+
+
+TwoBranchLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+@validate_params(loss_fn=IsCallable(), group=_GROUP)
+def global_batch(loss_fn: TwoBranchLoss, group: dist.ProcessGroup | None = None) -> TwoBranchLoss:
+    """``loss_fn`` evaluated on the global batch: ``(z_a, z_b) -> loss_fn(Z_a, Z_b)``.
+
+    Rank r holds the two branches ``z_a, z_b`` (n, M_a), (n, M_b) of its n samples, row i of
+    each the two views of sample i, the same n on every rank. The returned callable all-gathers
+    both (one :func:`gather_embeddings` of ``[z_a z_b]`` (n, M_a + M_b), then split) and
+    evaluates ``loss_fn`` on the rank-major concatenation::
+
+        Z_a = [z_a^(0); ...; z_a^(W-1)],  Z_b = [z_b^(0); ...; z_b^(W-1)]   (W n, M_a), (W n, M_b)
+
+    so row ``r n + i`` of both is sample i of rank r: positive pairs stay within their rank,
+    while in-batch negatives (InfoNCE), batch statistics (BatchNorm, covariances) and the
+    cross-correlation run over all W n rows. Every rank returns the same value, the
+    single-process ``loss_fn`` on the concatenated batch. Gradient: each rank receives
+    ``W * dL/dz^(r)`` (the gather's backward sums over ranks the gradients of the W identical
+    copies of L), so DistributedDataParallel's mean over ranks gives the single-process
+    parameter gradient; do not divide the loss by W, and do not add an all-reduce of it.
+
+    Parameters
+    ----------
+    loss_fn : callable
+        ``loss_fn(Z_a, Z_b) -> 0-d tensor`` on batch-first tensors (N, M_a), (N, M_b); an
+        ``nn.Module`` works. It must not depend on the order of the samples beyond their
+        pairing (the gathered batch is rank-major, not the data loader's order).
+    group : torch.distributed.ProcessGroup or None, default=None
+        Process group (None: the default group).
+
+    Returns
+    -------
+    callable
+        ``(z_a, z_b) -> loss``; z_a, z_b finite floating 2-D tensors with the same number of
+        rows, dtype and device (checked on every call). Without an initialised process group
+        (or with W = 1) it is ``loss_fn(z_a, z_b)`` itself.
+
+    See Also
+    --------
+    required_primitive : whether the loss could all-reduce K x K statistics instead, or needs
+        no communication at all.
+    """
+
+    def loss_on_global_batch(z_a: torch.Tensor, z_b: torch.Tensor) -> torch.Tensor:
+        z_a = check_embedding(z_a, "z_a")
+        z_b = check_embedding(z_b, "z_b")
+        check_same_rows(z_a, z_b, "z_a", "z_b")
+        check_same_dtype(z_a, z_b, "z_a", "z_b")
+        if not _active(group):
+            return loss_fn(z_a, z_b)
+        # One collective instead of two: the latency of a gather, not its volume, dominates
+        # at SSL batch sizes.
+        both = gather_embeddings.unchecked(torch.cat([z_a, z_b], dim=1), group)
+        return loss_fn(both[:, : z_a.shape[1]], both[:, z_a.shape[1] :])
+
+    loss_on_global_batch.loss_fn = loss_fn
+    loss_on_global_batch.group = group
+    return loss_on_global_batch
+
+
+PRIMITIVES = ("local", "statistics", "gather")
+"""The verdicts of :func:`required_primitive`, cheapest first."""
+
+
+@dataclasses.dataclass(frozen=True)
+class DistributedPrimitive:
+    """Report of :func:`required_primitive`: the cheapest primitive that gives the global loss.
+
+    Attributes
+    ----------
+    primitive : {"local", "statistics", "gather"}
+        "local" when ``local_error <= tolerance``; else "statistics" when
+        ``statistics_error <= tolerance``; else "gather".
+    local_error : float
+        Largest relative gap between f on the batch and the row-weighted mean of f on a random
+        split of it into two parts: 0 for a mean of per-sample terms.
+    statistics_error : float
+        Largest relative change of f under ``z -> Q z`` (both branches, the same Q), Q
+        orthogonal (N, N) with ``Q 1 = 1``: 0 for a function of ``[z_a z_b]^T [z_a z_b]``,
+        ``1^T [z_a z_b]`` and N.
+    tolerance : float
+        Largest relative change counted as 0.
+    n, m, trials, seed : int
+        Batch size N, embedding width M, number of trials, seed of the draws.
+    """
+
+    primitive: str
+    local_error: float
+    statistics_error: float
+    tolerance: float
+    n: int
+    m: int
+    trials: int
+    seed: int
+
+    def __str__(self) -> str:
+        lines = [
+            f"primitive: {self.primitive} (N={self.n}, M={self.m}, {self.trials} trials, "
+            f"seed {self.seed}, tolerance {self.tolerance:.1e} relative)"
+        ]
+        for label, error in (
+            ("mean of per-sample terms", self.local_error),
+            ("z -> Q z, Q in O(N), Q 1 = 1", self.statistics_error),
+        ):
+            verdict = "yes" if error <= self.tolerance else "no"
+            lines.append(f"  {label:<30} max relative change {error:.3e}  {verdict}")
+        return "\n".join(lines)
+
+
+def _orthogonal_fixing_ones(n: int, gen: torch.Generator) -> torch.Tensor:
+    """Q (n, n) orthogonal with Q 1 = 1: ``1 1^T / n + B H B^T``, B (n, n - 1) an orthonormal
+    basis of 1's complement and H Haar on O(n - 1) (QR of a Gaussian, signs fixed)."""
+    ones_n1 = torch.ones(n, 1, dtype=torch.float64)
+    seed_nn = torch.cat([ones_n1, torch.randn(n, n - 1, generator=gen, dtype=torch.float64)], 1)
+    complement = torch.linalg.qr(seed_nn)[0][:, 1:]
+    q_hh, r_hh = torch.linalg.qr(torch.randn(n - 1, n - 1, generator=gen, dtype=torch.float64))
+    rotation = q_hh * torch.sign(torch.diagonal(r_hh))
+    return ones_n1 @ ones_n1.T / n + complement @ rotation @ complement.T
+
+
+def _scalar(loss_fn: TwoBranchLoss, z_a: torch.Tensor, z_b: torch.Tensor) -> float:
+    """loss_fn(z_a, z_b) as a float; a non-scalar or non-finite value is the loss's fault."""
+    # Copies: a loss that edits its inputs in place must not change the next evaluation's.
+    out = loss_fn(z_a.clone(), z_b.clone())
+    if isinstance(out, torch.Tensor):
+        if out.numel() != 1:
+            raise InvalidInputError(
+                f"loss_fn must return a scalar, got a tensor of shape {tuple(out.shape)}"
+            )
+        out = out.item()
+    if not isinstance(out, (int, float)) or isinstance(out, bool) or not math.isfinite(out):
+        raise InvalidInputError(f"loss_fn must return a finite real scalar, got {out!r}")
+    return float(out)
+
+
+def _relative_change(before: float, after: float) -> float:
+    scale = max(abs(before), abs(after))
+    return abs(after - before) / scale if scale > 0 else 0.0
+
+
+@validate_params(
+    loss_fn=IsCallable(),
+    n=Int(low=4),
+    m=Int(low=2),
+    trials=Int(low=1),
+    seed=Int(low=0),
+    tolerance=Scalar(low=0.0, low_inclusive=False),
+)
+def required_primitive(
+    loss_fn: TwoBranchLoss,
+    *,
+    n: int = 8,
+    m: int = 5,
+    trials: int = 8,
+    seed: int = 0,
+    tolerance: float = 1e-10,
+) -> DistributedPrimitive:
+    """Which distributed primitive gives a two-branch loss's value on the global batch.
+
+    Write Z = [z_a z_b] (N, 2M) for the global batch, rows paired across the branches and split
+    by rows over the ranks (rank r holds Z_r). Three primitives, cheapest first:
+
+    * "local": f is a mean of per-sample terms, ``f(Z) = (1/N) sum_i g(z_a,i, z_b,i)``. Then
+      ``f(Z) = mean_r f(Z_r)`` for equal shards, so each rank's loss on its own shard, with
+      DDP's mean of the parameter gradients, already gives the single-process gradient: no
+      communication (all-reduce the scalar only to log the global value). Tested as
+      ``f(Z) = (|A| f(A) + |B| f(B)) / N`` over random splits of the rows into A and B, which
+      every mean of per-sample terms satisfies.
+    * "statistics": f is invariant under ``Z -> Q Z`` for every orthogonal (N, N) Q with
+      ``Q 1 = 1``. By the first fundamental theorem of invariant theory for O(N) (applied to
+      the columns of Z together with the fixed vector 1), such an f is a function of
+      ``Z^T Z`` (the 2M x 2M blocks z_a^T z_a, z_a^T z_b, z_b^T z_b), ``1^T Z`` (the column
+      sums) and ``1^T 1 = N``; directly: two batches with equal such inner products differ by
+      an isometry of the spans of their columns and 1 fixing 1, which extends to such a Q.
+      Each of these is a sum over rows, ``sum_r Z_r^T Z_r``, ``sum_r 1^T Z_r``, so one
+      all-reduce of (2M)^2 + 2M numbers (:func:`all_reduce_sum`) gives the global value,
+      whatever W n. Conversely every function of them is invariant, so the invariance is
+      exactly the criterion: VICReg and centred BarlowTwins (BatchNorm) pass; invariance
+      under every Q (not only ``Q 1 = 1``, e.g. the uncentred BL22 BarlowTwins) means the
+      column sums are not even needed. The same Q acts on both branches: the pairing of the
+      rows (and so any cross-branch term such as z_a^T z_b) is kept.
+    * "gather": otherwise (InfoNCE / SimCLR: row-normalised embeddings and a softmax over the
+      rows are not functions of the column Gram matrix); use :func:`global_batch`.
+
+    A loss can be both "local" and "statistics" (``||z_a - z_b||_F^2 / N``); the cheaper one is
+    reported and both errors are kept. The tests sample: a failure proves the primitive is not
+    enough; a pass at float64 round-off over the trials is evidence, not proof. Writing the loss
+    in terms of the statistics is left to the user (VICReg / BarlowTwins: ``statistics=True``
+    of :func:`distributed_vicreg_loss` / :func:`distributed_barlow_twins_loss`).
+
+    Inputs: z_a = mu + X, z_b = z_a + 0.5 Y (float64, X, Y standard normal, mu a (1, M) random
+    mean, so a missing centring shows), n rows, m columns, fresh draws per trial. Each error is
+    the largest relative change ``|f(T) - f(Z)| / max(|f(Z)|, |f(T)|)`` over the trials.
+
+    Parameters
+    ----------
+    loss_fn : callable
+        ``loss_fn(z_a, z_b)`` on float64 tensors (N, M), row i of each the two views of sample
+        i; returns a finite scalar (0-d tensor or float). Must accept any N >= 2 (the local
+        test evaluates it on parts of N // 2 and N - N // 2 rows).
+    n : int, default=8
+        Batch size N >= 4.
+    m : int, default=5
+        Embedding width M >= 2.
+    trials : int, default=8
+        Number of draws >= 1.
+    seed : int, default=0
+        Seed of every draw, >= 0.
+    tolerance : float, default=1e-10
+        Largest relative change counted as 0 (float64 round-off scale).
+
+    Returns
+    -------
+    DistributedPrimitive
+        Frozen report: the primitive, both errors and the settings.
+
+    Raises
+    ------
+    InvalidInputError
+        ``loss_fn`` returned a non-scalar or non-finite value.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    local_error = statistics_error = 0.0
+    for _ in range(trials):
+        mean_1m = torch.randn(1, m, generator=gen, dtype=torch.float64)
+        z_a = mean_1m + torch.randn(n, m, generator=gen, dtype=torch.float64)
+        z_b = z_a + 0.5 * torch.randn(n, m, generator=gen, dtype=torch.float64)
+        before = _scalar(loss_fn, z_a, z_b)
+        # Local: the row-weighted mean over a random split (unequal parts when n is odd).
+        perm = torch.randperm(n, generator=gen)
+        parts = (perm[: n // 2], perm[n // 2 :])
+        split = sum(len(p) * _scalar(loss_fn, z_a[p], z_b[p]) for p in parts) / n
+        local_error = max(local_error, _relative_change(before, split))
+        # Statistics: the same Q on both branches keeps the pairing of the rows.
+        q_nn = _orthogonal_fixing_ones(n, gen)
+        after = _scalar(loss_fn, q_nn @ z_a, q_nn @ z_b)
+        statistics_error = max(statistics_error, _relative_change(before, after))
+    if local_error <= tolerance:
+        primitive = "local"
+    elif statistics_error <= tolerance:
+        primitive = "statistics"
+    else:
+        primitive = "gather"
+    return DistributedPrimitive(
+        primitive=primitive,
+        local_error=local_error,
+        statistics_error=statistics_error,
+        tolerance=tolerance,
+        n=n,
+        m=m,
+        trials=trials,
+        seed=seed,
+    )

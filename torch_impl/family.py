@@ -23,14 +23,35 @@ pair, is usually invariant under both groups: the test then classifies the regul
 Prop. 3.2 does. A spectral function of K K^T (TCR's log det) is a function of K^T K as well,
 hence "both". The test decides invariance only; whether the loss is *minimised* where the
 off-diagonal entries vanish (Def. 3.2's "minimises L_c / L_nc") is not tested.
+
+Both tests need ``f`` to be a *function* of its inputs. Every evaluation therefore starts from
+the same state and the same random draws: an ``nn.Module`` loss (or a bound method of one) is
+deep-copied from a pristine copy before each evaluation, so running statistics (TiCo's running
+covariance) cannot leak from one evaluation into the next, and torch's random generators (CPU,
+and the CUDA devices on CUDA) are forked and seeded identically before each evaluation, so a
+loss drawing random projections inside (sliced regularisers) sees the same draw at ``z`` and at
+the moved ``T z``. Each trial evaluates its original inputs twice; a loss that still differs
+(state outside what can be reset, randomness not drawn from torch's generator) raises
+:class:`LossNotAFunctionError` instead of reading "neither".
+
+Invariance says what the repulsion acts on, not whether there is one: a loss with no repulsive
+term at all (an alignment-only MSE, a constant, weight decay, BYOL / SimSiam's negative cosine)
+is invariant under both rotations or acts on the Gram matrix through the positive pair only.
+:func:`loss_repulsion` measures whether the loss penalises collapse, and :func:`loss_family`
+reports it beside the family.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import dataclasses
 import math
-from collections.abc import Callable
+import random
+import types
+from collections.abc import Callable, Iterator
 
+import numpy as np
 import torch
 
 from torch_impl.device import resolve_device
@@ -43,13 +64,31 @@ from torch_impl.validation import (
     validate_params,
 )
 
-__all__ = ["LossFamily", "loss_family", "FAMILIES", "DEFAULT_TOLERANCE"]
+__all__ = [
+    "LossFamily",
+    "LossRepulsion",
+    "LossNotAFunctionError",
+    "loss_family",
+    "loss_repulsion",
+    "FAMILIES",
+    "REPULSIONS",
+    "DEFAULT_TOLERANCE",
+]
 
 FAMILIES = ("sample-contrastive", "dimension-contrastive", "both", "neither")
+
+REPULSIONS = ("repulsive", "no repulsion", "attracts collapse", "mixed", "undefined at collapse")
+"""Outcomes of :func:`loss_repulsion` (its docstring gives the rule)."""
 
 DEFAULT_TOLERANCE = 1e-10
 """Relative change of the loss that still counts as invariant: float64 round-off scale, well
 above the ~1e-15 of an exactly invariant loss and far below an actual dependence."""
+
+SCALE_FLOOR = 1e-3
+"""Smallest scale of a relative change: ``|f' - f| / max(|f|, |f'|, SCALE_FLOOR)``. A loss that
+is 0 (or round-off, e.g. ``1 - cos(z, z)``) at both points is compared by its absolute change,
+so a change below ``tolerance * SCALE_FLOOR`` (1e-13 by default) counts as none; the inputs are
+unit-scale, where a genuine dependence of any loss changes it by far more."""
 
 # Branch z_b = z_a + this * noise: correlated positive pairs, as a trained encoder gives.
 _VIEW_NOISE = 0.5
@@ -84,6 +123,15 @@ class LossFamily:
         Largest relative change counted as invariant.
     n, m, trials, seed : int
         Batch size N, embedding dimension M, number of trials, seed of the draws.
+    state_reset : str
+        What was reset before each evaluation (a deep copy of an ``nn.Module`` loss; nothing
+        for a plain function, whose closures and globals cannot be reset).
+    randomness : str
+        How torch's random generators were controlled during each evaluation.
+    repulsion : LossRepulsion
+        :func:`loss_repulsion` with the same n, m, trials, seed and tolerance: whether the
+        loss penalises collapse at all (a family says what a repulsion acts on, not that
+        there is one).
     """
 
     family: str
@@ -98,6 +146,9 @@ class LossFamily:
     m: int
     trials: int
     seed: int
+    state_reset: str
+    randomness: str
+    repulsion: LossRepulsion
 
     def __str__(self) -> str:
         rows = [
@@ -113,7 +164,65 @@ class LossFamily:
         for label, error in rows:
             verdict = "invariant" if error <= self.tolerance else "not invariant"
             lines.append(f"  {label:<34} max relative change {error:.3e}  {verdict}")
+        lines.append(f"  {self.repulsion.summary()}")
+        lines.append(f"  each evaluation: {self.state_reset}; {self.randomness}")
         return "\n".join(lines)
+
+
+@dataclasses.dataclass(frozen=True)
+class LossRepulsion:
+    """Report of :func:`loss_repulsion`: does the loss penalise collapse?
+
+    Attributes
+    ----------
+    repulsion : {"repulsive", "no repulsion", "attracts collapse", "mixed", "undefined at collapse"}
+        The verdict; :func:`loss_repulsion` gives the rule.
+    min_excess, max_excess : float or None
+        Smallest and largest relative excess of the loss at the collapsed inputs over the
+        spread ones, ``(f(C) - f(S)) / max(|f(C)|, |f(S)|, SCALE_FLOOR)``, over the trials;
+        None when the loss is undefined at collapse.
+    detail : str
+        Why the loss is undefined at collapse (the error or the value); "" otherwise.
+    tolerance : float
+        Largest relative excess counted as none.
+    n, m, trials, seed : int
+        Batch size N, embedding dimension M, number of trials, seed of the draws.
+    state_reset, randomness : str
+        What was reset and how torch's random generators were controlled per evaluation.
+    """
+
+    repulsion: str
+    min_excess: float | None
+    max_excess: float | None
+    detail: str
+    tolerance: float
+    n: int
+    m: int
+    trials: int
+    seed: int
+    state_reset: str
+    randomness: str
+
+    def summary(self) -> str:
+        """One line: the verdict and the measured excess of the loss at collapse."""
+        if self.min_excess is None or self.max_excess is None:
+            return f"repulsion: {self.repulsion} ({self.detail})"
+        return (
+            f"repulsion: {self.repulsion} (loss at collapse vs spread, z_b = z_a: relative "
+            f"excess min {self.min_excess:.3e}, max {self.max_excess:.3e})"
+        )
+
+    def __str__(self) -> str:
+        return (
+            f"{self.summary()}\n  N={self.n}, M={self.m}, {self.trials} trials, seed {self.seed}, "
+            f"tolerance {self.tolerance:.1e} relative\n"
+            f"  each evaluation: {self.state_reset}; {self.randomness}"
+        )
+
+
+class LossNotAFunctionError(InvalidInputError):
+    """The loss gave two different values for the same inputs, state reset and torch's random
+    generators seeded alike: an invariance test of it would measure noise, not the loss."""
 
 
 def _haar_orthogonal(n: int, gen: torch.Generator) -> torch.Tensor:
@@ -133,10 +242,8 @@ def _orthogonal_fixing_ones(n: int, gen: torch.Generator) -> torch.Tensor:
     return ones_n1 @ ones_n1.T / n + complement @ rotation @ complement.T
 
 
-def _value(loss_fn: Callable, z_a: torch.Tensor, z_b: torch.Tensor) -> float:
-    """loss_fn(z_a, z_b) as a float; a non-scalar or non-finite value is the loss's fault."""
-    # Copies: a loss that edits its inputs in place must not change the next evaluation's.
-    out = loss_fn(z_a.clone(), z_b.clone())
+def _scalar(out: object) -> float:
+    """A loss's output as a float; a non-scalar or non-finite value is the loss's fault."""
     if isinstance(out, torch.Tensor):
         if out.numel() != 1:
             raise InvalidInputError(
@@ -149,8 +256,94 @@ def _value(loss_fn: Callable, z_a: torch.Tensor, z_b: torch.Tensor) -> float:
 
 
 def _relative_change(before: float, after: float) -> float:
-    scale = max(abs(before), abs(after))
-    return abs(after - before) / scale if scale > 0 else 0.0
+    """``|after - before| / max(|before|, |after|, SCALE_FLOOR)``: symmetric, so a loss that is
+    0 (or negative) on one side still shows its change; the floor keeps round-off of a loss
+    that is 0 at both points from reading as a dependence."""
+    return abs(after - before) / max(abs(before), abs(after), SCALE_FLOOR)
+
+
+@contextlib.contextmanager
+def _foreign_rng_seeded(seed: int) -> Iterator[None]:
+    """Python's and numpy's global generators seeded, and restored afterwards (diagnosis only:
+    the tests do not control them, a loss drawing from them is rejected)."""
+    py_state, np_state = random.getstate(), np.random.get_state()
+    random.seed(seed)
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+
+
+class _Evaluator:
+    """``loss_fn(z_a, z_b)`` as a float, every evaluation from the same state and random draws.
+
+    An ``nn.Module`` (or a bound method of one) is deep-copied from a pristine copy per
+    evaluation: running statistics, buffers and plain attributes (TiCo keeps its covariance in
+    one) start where they started. Torch's generators are forked and seeded with ``seed`` per
+    evaluation, so random projections drawn inside the loss are the same at z and at T z.
+    """
+
+    def __init__(self, loss_fn: Callable, seed: int, dev: torch.device) -> None:
+        self.seed = seed
+        owner = loss_fn.__self__ if isinstance(loss_fn, types.MethodType) else loss_fn
+        self._module = None
+        if isinstance(owner, torch.nn.Module):
+            # The caller's module is never called: its state stays as it was handed over.
+            self._module = copy.deepcopy(owner)
+            self._method = loss_fn.__func__ if owner is not loss_fn else None
+            kind = "nn.Module" if owner is loss_fn else "nn.Module's bound method"
+            self.state_reset = f"{kind} deep-copied from a pristine copy (state reset)"
+        else:
+            self._loss_fn = loss_fn
+            self.state_reset = "a function: no state to reset"
+        # Every CUDA device: torch.manual_seed seeds them all, so all are restored afterwards.
+        self._cuda = list(range(torch.cuda.device_count())) if dev.type == "cuda" else []
+        where = "CPU and CUDA generators" if self._cuda else "CPU generator"
+        self.randomness = f"torch's {where} forked and seeded {seed}"
+
+    def _fresh(self) -> Callable:
+        if self._module is None:
+            return self._loss_fn
+        module = copy.deepcopy(self._module)
+        return module if self._method is None else types.MethodType(self._method, module)
+
+    def __call__(self, z_a: torch.Tensor, z_b: torch.Tensor, *, foreign: bool = False) -> float:
+        loss_fn = self._fresh()
+        with torch.random.fork_rng(devices=self._cuda):
+            torch.manual_seed(self.seed)
+            # Copies: a loss editing its inputs in place must not change the next evaluation's.
+            if foreign:
+                with _foreign_rng_seeded(self.seed):
+                    out = loss_fn(z_a.clone(), z_b.clone())
+            else:
+                out = loss_fn(z_a.clone(), z_b.clone())
+        return _scalar(out)
+
+    def checked(self, z_a: torch.Tensor, z_b: torch.Tensor, tolerance: float) -> float:
+        """The value at (z_a, z_b), evaluated twice: LossNotAFunctionError when they differ."""
+        first, second = self(z_a, z_b), self(z_a, z_b)
+        change = _relative_change(first, second)
+        if change <= tolerance:
+            return first
+        seeded_alike = (self(z_a, z_b, foreign=True), self(z_a, z_b, foreign=True))
+        if _relative_change(*seeded_alike) <= tolerance:
+            cause = ("it draws from numpy's or python's global random generator (agrees with "
+                     "them seeded alike): draw from torch's generator, which is controlled")
+        elif self._module is not None:
+            cause = ("state that survives the reset of the module (a global, a closure, an "
+                     "object shared with the copy) or randomness not from torch's generator "
+                     "(e.g. numpy.random.default_rng(), os entropy)")
+        else:
+            cause = ("state kept between calls (a closure, a global, an attribute: wrap it in "
+                     "an nn.Module, which is reset per evaluation) or randomness not from torch's "
+                     "generator (e.g. numpy.random.default_rng(), os entropy)")
+        raise LossNotAFunctionError(
+            f"loss_fn is not a function of its inputs: two evaluations at the same inputs gave "
+            f"{first!r} and {second!r} (relative change {change:.3e} > tolerance "
+            f"{tolerance:.1e}) with {self.state_reset} and {self.randomness}; cause: {cause}"
+        )
 
 
 @validate_params(
@@ -190,16 +383,23 @@ def loss_family(
     both, so the classification is the regulariser's. Each test's error is the largest
     relative change over the trials::
 
-        error = max_trials |f(T z_a, T z_b) - f(z_a, z_b)| / max(|f(z_a, z_b)|, |f(T z_a, T z_b)|)
+        error = max_trials |f(T z) - f(z)| / max(|f(z)|, |f(T z)|, 1e-3)    (z = (z_a, z_b))
 
-    (0 when both values are 0), and a test passes when ``error <= tolerance``.
+    (the floor :data:`SCALE_FLOOR` = 1e-3: a loss that is 0 before a move still shows the change
+    after it, and round-off of a loss that is 0 at both points is not a dependence), and a test
+    passes when ``error <= tolerance``. Every evaluation starts from a deep copy of an
+    ``nn.Module`` loss and with torch's random generators forked and seeded ``seed``; each
+    trial's original inputs are evaluated twice, and a loss whose two values differ by more than
+    the tolerance is rejected (:class:`LossNotAFunctionError`). The report also carries
+    :func:`loss_repulsion` of the loss with the same settings.
 
     Parameters
     ----------
     loss_fn : callable
         ``loss_fn(z_a, z_b)`` with z_a, z_b float64 tensors of shape (N, M), row i of each
         the two views of sample i; returns a finite scalar (0-d tensor or float). An
-        ``nn.Module`` works.
+        ``nn.Module`` (or a bound method of one) is deep-copied per evaluation, so its state
+        is reset; the module handed over is never called.
     n : int, default=8
         Batch size N >= 2.
     m : int, default=5
@@ -207,7 +407,8 @@ def loss_family(
     trials : int, default=8
         Number of draws (fresh inputs and fresh rotations each) >= 1.
     seed : int, default=0
-        Seed of every draw (inputs and rotations), >= 0.
+        Seed of every draw (inputs and rotations), >= 0, and of torch's generators before
+        each evaluation.
     tolerance : float, default=1e-10
         Largest relative change of the loss counted as invariant (float64 round-off scale).
     device : str or torch.device, default="cpu"
@@ -217,14 +418,19 @@ def loss_family(
     Returns
     -------
     LossFamily
-        Frozen report: the family, the four measured errors and the settings.
+        Frozen report: the family, the four measured errors, the repulsion, what was reset and
+        controlled, and the settings.
 
     Raises
     ------
     InvalidInputError
         ``loss_fn`` returned a non-scalar or non-finite value.
+    LossNotAFunctionError
+        ``loss_fn`` gave two values at the same inputs (a subclass of InvalidInputError); the
+        message names the likely cause.
     """
     dev = resolve_device.unchecked(device)
+    evaluate = _Evaluator(loss_fn, seed, dev)
     gen = torch.Generator().manual_seed(seed)
     errors = {"sample": 0.0, "sample_centred": 0.0, "dimension": 0.0, "dimension_centred": 0.0}
     for _ in range(trials):
@@ -238,13 +444,13 @@ def loss_family(
             "dimension_centred": ("left", _orthogonal_fixing_ones(n, gen)),
         }
         z_a, z_b = z_a.to(dev), z_b.to(dev)
-        before = _value(loss_fn, z_a, z_b)
+        before = evaluate.checked(z_a, z_b, tolerance)
         for kind, (side, q) in moves.items():
             q = q.to(dev)
             if side == "right":
-                after = _value(loss_fn, z_a @ q.T, z_b @ q.T)
+                after = evaluate(z_a @ q.T, z_b @ q.T)
             else:
-                after = _value(loss_fn, q @ z_a, q @ z_b)
+                after = evaluate(q @ z_a, q @ z_b)
             errors[kind] = max(errors[kind], _relative_change(before, after))
     sample = errors["sample_centred"] <= tolerance
     dimension = errors["dimension_centred"] <= tolerance
@@ -267,4 +473,141 @@ def loss_family(
         m=m,
         trials=trials,
         seed=seed,
+        state_reset=evaluate.state_reset,
+        randomness=evaluate.randomness,
+        repulsion=_repulsion(evaluate, n, m, trials, seed, tolerance, dev),
     )
+
+
+def _spread_and_collapsed(
+    n: int, m: int, gen: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """S (n, m) spread: ``sqrt(n) U V^T`` of the centred Gaussian ``P G = U Sigma V^T``
+    (centred columns, ``S^T S = n I`` when n - 1 >= m); C (n, m) collapsed onto one Haar
+    direction u: ``C_i = ||S_i|| u``, each row's norm kept."""
+    g_nm = torch.randn(n, m, generator=gen, dtype=torch.float64)
+    u_nk, _, vh_km = torch.linalg.svd(g_nm - g_nm.mean(dim=0), full_matrices=False)
+    rank = min(n - 1, m)  # centring removes one dimension of the columns' span
+    spread = math.sqrt(n) * u_nk[:, :rank] @ vh_km[:rank]
+    direction = torch.randn(m, generator=gen, dtype=torch.float64)
+    direction = direction / torch.linalg.vector_norm(direction)
+    collapsed = torch.linalg.vector_norm(spread, dim=1, keepdim=True) * direction
+    return spread, collapsed
+
+
+def _repulsion(evaluate: _Evaluator, n: int, m: int, trials: int, seed: int,
+               tolerance: float, dev: torch.device) -> LossRepulsion:
+    gen = torch.Generator().manual_seed(seed)
+    excess: list[float] = []
+    detail = ""
+    for _ in range(trials):
+        spread, collapsed = (z.to(dev) for z in _spread_and_collapsed(n, m, gen))
+        at_spread = evaluate.checked(spread, spread, tolerance)
+        try:
+            at_collapse = evaluate(collapsed, collapsed)
+        except Exception as exc:  # noqa: BLE001 - a loss may raise at a singular input
+            # Whitening losses (Cholesky of a rank-one covariance) have no value at collapse.
+            detail = f"loss_fn fails at collapsed inputs: {type(exc).__name__}: {exc}"
+            break
+        excess.append(_relative_change(at_spread, at_collapse) * (1 if at_collapse >= at_spread
+                                                                  else -1))
+    if detail:
+        verdict, low, high = "undefined at collapse", None, None
+    else:
+        low, high = min(excess), max(excess)
+        if max(abs(low), abs(high)) <= tolerance:
+            verdict = "no repulsion"
+        elif low > tolerance:
+            verdict = "repulsive"
+        elif high < -tolerance:
+            verdict = "attracts collapse"
+        else:
+            verdict = "mixed"
+    return LossRepulsion(
+        repulsion=verdict, min_excess=low, max_excess=high, detail=detail, tolerance=tolerance,
+        n=n, m=m, trials=trials, seed=seed, state_reset=evaluate.state_reset,
+        randomness=evaluate.randomness,
+    )
+
+
+@validate_params(
+    loss_fn=IsCallable(),
+    n=Int(low=2),
+    m=Int(low=2),
+    trials=Int(low=1),
+    seed=Int(low=0),
+    tolerance=Scalar(low=0.0, low_inclusive=False),
+    device=Device(),
+)
+def loss_repulsion(
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor | float],
+    *,
+    n: int = 8,
+    m: int = 5,
+    trials: int = 8,
+    seed: int = 0,
+    tolerance: float = DEFAULT_TOLERANCE,
+    device: str | torch.device | None = "cpu",
+) -> LossRepulsion:
+    """Does a two-branch loss penalise collapse? The loss at collapsed vs spread embeddings.
+
+    Each trial draws G (N, M) Gaussian and a Haar unit vector u in R^M (float64, seeded) and
+    evaluates the loss at two inputs with the *same* alignment, both branches equal
+    (``z_b = z_a``, every positive pair perfectly aligned), and the same row norms:
+
+    * spread: ``S = sqrt(N) U V^T`` from the SVD ``P G = U Sigma V^T`` of the batch-centred G
+      (centred, whitened columns: ``S^T S = N I_M`` when N - 1 >= M);
+    * collapsed: ``C_i = ||S_i|| u`` for every row i (all embeddings on one line through 0,
+      one direction after normalisation: complete collapse for a cosine loss, rank one for a
+      covariance loss).
+
+    The relative excess of the loss at collapse is ::
+
+        e_t = sign(f(C, C) - f(S, S)) |f(C, C) - f(S, S)| / max(|f(C, C)|, |f(S, S)|, 1e-3)
+
+    (floor :data:`SCALE_FLOOR`), and over the trials
+
+    * "repulsive": ``min_t e_t > tolerance`` (collapse strictly worse in every trial);
+    * "no repulsion": ``max_t |e_t| <= tolerance`` (the value does not see the spread: an
+      alignment-only MSE, a constant, weight decay, BYOL / SimSiam's negative cosine);
+    * "attracts collapse": ``max_t e_t < -tolerance`` (collapse strictly better);
+    * "mixed": otherwise (better in some trials, worse or equal in others);
+    * "undefined at collapse": the loss raised at C (a whitening loss's Cholesky of a rank-one
+      covariance); its non-scalar or non-finite value at S still raises.
+
+    Evaluations are controlled as in :func:`loss_family` (a deep copy of an ``nn.Module`` per
+    evaluation, torch's generators forked and seeded ``seed``; the spread input is evaluated
+    twice and a loss differing there raises :class:`LossNotAFunctionError`). Only the
+    direction of the penalty is measured, not its strength or where the loss is minimised.
+
+    Parameters
+    ----------
+    loss_fn : callable
+        ``loss_fn(z_a, z_b)``, as in :func:`loss_family`.
+    n : int, default=8
+        Batch size N >= 2.
+    m : int, default=5
+        Embedding dimension M >= 2.
+    trials : int, default=8
+        Number of draws (fresh G and u each) >= 1.
+    seed : int, default=0
+        Seed of the draws and of torch's generators before each evaluation, >= 0.
+    tolerance : float, default=1e-10
+        Largest relative excess counted as none (float64 round-off scale).
+    device : str or torch.device, default="cpu"
+        Where the inputs live ("auto": CUDA when present); the draws are made on the CPU.
+
+    Returns
+    -------
+    LossRepulsion
+        Frozen report: the verdict, the smallest and largest excess, and the settings.
+
+    Raises
+    ------
+    InvalidInputError
+        ``loss_fn`` returned a non-scalar or non-finite value at the spread input.
+    LossNotAFunctionError
+        ``loss_fn`` gave two values at the same inputs.
+    """
+    dev = resolve_device.unchecked(device)
+    return _repulsion(_Evaluator(loss_fn, seed, dev), n, m, trials, seed, tolerance, dev)

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 
 import torch
 
+# One implementation of the effective rank serves both modules (re-exported here, with the
+# defaults of Roy & Vetterli 2007: singular values, uncentred, no eps).
+from torch_impl.diagnostics import effective_rank
 from torch_impl.validation import (
     AnyTensor,
     Choice,
@@ -214,31 +217,6 @@ def numerical_rank(A: torch.Tensor, *, rtol: float | None = None, atol: float | 
     atol = 0.0 if atol is None else atol
     s = torch.linalg.svdvals(A.to(torch.float64))
     return _rank_from_singular_values(s, tuple(A.shape), A.dtype, rtol, atol)
-
-
-@validate_params(A=Embedding())
-def effective_rank(A: torch.Tensor) -> float:
-    """Effective rank of A (Roy & Vetterli 2007): exp of the entropy of its singular values.
-
-    erank(A) = exp(-sum_i p_i log p_i) with p_i = s_i / sum_j s_j (0 log 0 = 0): a continuous
-    rank in [1, min(N, K)], equal to r for r equal non-zero singular values (K for the
-    identity I_K) and close to 1 when one direction dominates.
-
-    Parameters
-    ----------
-    A : torch.Tensor of shape (N, K)
-        Not identically zero.
-
-    Returns
-    -------
-    float
-    """
-    s = torch.linalg.svdvals(A.to(torch.float64))
-    total = s.sum()
-    if float(total) == 0.0:
-        raise InvalidInputError("A must not be the zero matrix: its effective rank is undefined")
-    p = s / total
-    return math.exp(float(-torch.special.xlogy(p, p).sum()))
 
 
 @validate_params(

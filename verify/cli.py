@@ -11,8 +11,13 @@ failed to load, no claim was selected, an ``--id`` is unknown, or the command li
 
 ``ssl-audit family module.path:loss_fn [--n N --m M --trials T --seed S]`` runs no audit: it
 prints which family (GA23 Prop. 3.2) a two-branch loss belongs to, from
-:func:`torch_impl.family.loss_family`; exit status 0, or 2 when the loss cannot be loaded or
-evaluated.
+:func:`torch_impl.family.loss_family`, with its repulsion (does it penalise collapse?) and
+what was reset and seeded per evaluation; exit status 0, or 2 when the loss cannot be loaded or
+evaluated (a loss that is not a function of its inputs included).
+
+``ssl-audit diagnose embeddings.pt [--views V] [--plot spectrum.png]`` runs no audit: it prints
+the collapse diagnostics of a saved embedding (:mod:`verify.diagnose`); exit status 0, or 2 for
+a missing file or a wrong shape.
 """
 
 from __future__ import annotations
@@ -90,7 +95,10 @@ def build_family_parser() -> argparse.ArgumentParser:
         description="Which family is a two-branch loss f(z_a, z_b) (batch-first (N, M))? "
                     "Sample-contrastive when rotating the embedding dimensions leaves it "
                     "unchanged, dimension-contrastive when rotating the samples does "
-                    "(GA23 Prop. 3.2; torch_impl.family.loss_family).",
+                    "(GA23 Prop. 3.2; torch_impl.family.loss_family); also whether it "
+                    "penalises collapse at all (torch_impl.family.loss_repulsion). Each "
+                    "evaluation starts from a fresh copy of an nn.Module loss with torch's "
+                    "random generators seeded alike.",
     )
     parser.add_argument("target", metavar="module:loss_fn",
                         help="an importable module and a callable in it, e.g. "
@@ -211,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["family"]:
         return family_main(argv[1:])
+    if argv[:1] == ["diagnose"]:  # collapse diagnostics of a saved embedding (verify.diagnose)
+        from verify.diagnose import diagnose_main
+
+        return diagnose_main(argv[1:])
     extra: list[str] = []
     if "--" in argv:
         cut = argv.index("--")

@@ -73,8 +73,9 @@ instead); ``run.crosscheck`` (written by :mod:`verify.crosscheck`, never by an a
 the comparison under a second CPU kernel setting. 5: added per claim ``families`` (the relation
 families its condition admits, null when every family is; ``[]`` for a claim drawing no
 relation) and ``families_why``, and per summary part ``trained.restricted`` (the holding
-trained claims that declare ``families``, with their families and reason). 4: added per symbolic check ``scope`` (``claim``: it derives the claim
-itself; ``lemma``: a fact the claim relies on) and ``why`` (a lemma's one line: what it proves,
+trained claims that declare ``families``, with their families and reason). 4: added per
+symbolic check ``scope`` (``claim``: it derives the claim itself; ``lemma``: a fact the claim
+relies on) and ``why`` (a lemma's one line: what it proves,
 why the claim itself is not derived), and per summary part ``symbolic_scope`` (how many
 symbolic checks of each scope). 3: added per claim ``measures``, ``unit``, ``settings``,
 ``tags``, ``holds_where`` (the declaration's) and per numeric check ``sampling``

@@ -51,6 +51,9 @@ _SPECTRAL = ("tests/torch_impl/test_spectral.py",)
 _PROFILES = ("tests/verify/test_profiles.py",)
 _REPLAY = ("tests/verify/test_replay.py",)
 _COMPARE = ("tests/verify/test_compare.py",)
+_FAMILY = ("tests/torch_impl/test_family.py", "tests/torch_impl/test_family_control.py")
+_DISTRIBUTED = ("tests/torch_impl/test_distributed.py",)
+_DIAGNOSTICS = ("tests/torch_impl/test_diagnostics.py",)
 _WORDS = ("tests/verify/test_words.py", "tests/verify/test_claim.py")
 
 
@@ -331,6 +334,25 @@ MUTANTS = [
     M("fit-floor-unscaled", "torch_impl/fit/certificates.py",
       "spread = float((V - V.mean(dim=0)).square().sum() / (samples - 1)) ** 0.5",
       "spread = float((V - V.mean(dim=0)).square().sum() / (samples - 1)) ** 0.5 * 0.01", _FIT),
+    # -- the loss doctor (issue 22) ------------------------------------------------------------
+    M("family-change-scaled-by-before-only", "torch_impl/family.py",
+      "    return abs(after - before) / max(abs(before), abs(after), SCALE_FLOOR)",
+      "    return abs(after - before) / abs(before) if before != 0 else 0.0", _FAMILY),
+    M("family-rng-not-seeded", "torch_impl/family.py",
+      "            torch.manual_seed(self.seed)", "            pass", _FAMILY),
+    M("family-module-state-kept", "torch_impl/family.py",
+      "        module = copy.deepcopy(self._module)", "        module = self._module", _FAMILY),
+    M("distributed-norm-floor-eps", "torch_impl/distributed.py",
+      "norm_left_k = total[:K].clamp(min=eps**2).sqrt()",
+      "norm_left_k = total[:K].clamp(min=eps).sqrt()", _DISTRIBUTED),
+    M("distributed-gather-backward-not-summed", "torch_impl/distributed.py",
+      "        dist.all_reduce(grad_wnk, op=dist.ReduceOp.SUM, group=ctx.group)",
+      "        pass  # no sum over ranks", _DISTRIBUTED),
+    M("diagnostics-eps-dropped", "torch_impl/diagnostics.py", "    p = values / total + eps",
+      "    p = values / total", _DIAGNOSTICS),
+    M("diagnostics-lidar-means-uncentred", "torch_impl/diagnostics.py",
+      "    between = means - means.mean(dim=0, keepdim=True)", "    between = means",
+      _DIAGNOSTICS),
     M("readme-stale-passes", "verify/readme.py", "        if new != current:\n",
       "        if False:\n", ("tests/docs/test_readme.py",)),
 ]

@@ -192,7 +192,7 @@ VALID: dict[str, Callable[[], dict[str, object]]] = {
         "norm": "spectral",
     },
     "metrics.numerical_rank": lambda: {"A": embedding(), "rtol": 1e-8, "atol": 1e-12},
-    "metrics.effective_rank": lambda: {"A": embedding()},
+    "metrics.effective_rank": lambda: {"Z": embedding()},
     "metrics.relative_error": lambda: {
         "actual": embedding(),
         "expected": embedding() + 1,
@@ -246,6 +246,15 @@ VALID: dict[str, Callable[[], dict[str, object]]] = {
     },
     # family
     "family.loss_family": lambda: {
+        "loss_fn": lambda z_a, z_b: (z_a - z_b).square().sum(),
+        "n": 4,
+        "m": 3,
+        "trials": 1,
+        "seed": 0,
+        "tolerance": 1e-10,
+        "device": "cpu",
+    },
+    "family.loss_repulsion": lambda: {
         "loss_fn": lambda z_a, z_b: (z_a - z_b).square().sum(),
         "n": 4,
         "m": 3,
@@ -339,6 +348,54 @@ VALID.update(
             "eps": 1e-6,
             "statistics": True,
             "group": None,
+        },
+        "distributed.global_batch": lambda: {
+            "loss_fn": lambda z_a, z_b: (z_a - z_b).square().sum(),
+            "group": None,
+        },
+        "distributed.required_primitive": lambda: {
+            "loss_fn": lambda z_a, z_b: (z_a - z_b).square().sum(),
+            "n": 4,
+            "m": 3,
+            "trials": 1,
+            "seed": 0,
+            "tolerance": 1e-10,
+        },
+    }
+)
+
+# torch_impl.diagnostics: collapse diagnostics; LiDAR groups N = 6 rows into 3 samples x 2 views.
+VALID.update(
+    {
+        "diagnostics.singular_spectrum": lambda: {
+            "Z": embedding(),
+            "spectrum": "squared",
+            "centre": True,
+        },
+        "diagnostics.effective_rank": lambda: {
+            "Z": embedding(),
+            "spectrum": "squared",
+            "centre": True,
+        },
+        "diagnostics.rankme": lambda: {
+            "Z": embedding(),
+            "eps": 1e-5,
+            "spectrum": "singular",
+            "centre": False,
+        },
+        "diagnostics.alpha_req": lambda: {
+            "Z": embedding(),
+            "fit_first": 1,
+            "fit_last": 3,
+            "spectrum": "squared",
+            "centre": False,
+        },
+        "diagnostics.lidar": lambda: {
+            "Z": embedding(),
+            "samples": torch.arange(N) % 3,
+            "delta": 1e-4,
+            "eps": 1e-7,
+            "spectrum": "squared",
         },
     }
 )

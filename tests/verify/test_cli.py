@@ -75,6 +75,11 @@ class Covariance(torch.nn.Module):
 
 def vector(z_a, z_b):
     return z_a.sum(dim=0)
+
+
+def noisy(z_a, z_b):
+    import random
+    return float((z_a - z_b).square().sum()) + random.random()
 '''
 
 
@@ -96,12 +101,19 @@ def test_family_prints_the_report_of_a_function(losses_module, capsys):
     assert out[0] == f"{losses_module}:gram"
     assert out[1] == ("family: sample-contrastive (N=5, M=3, 2 trials, seed 4, "
                       "tolerance 1.0e-10 relative)")
-    assert len(out) == 6
+    assert len(out) == 8
+    assert out[6].startswith("  repulsion: repulsive (loss at collapse vs spread, z_b = z_a")
+    assert out[7] == ("  each evaluation: a function: no state to reset; "
+                      "torch's CPU generator forked and seeded 4")
 
 
 def test_family_instantiates_a_class_and_takes_the_tolerance(losses_module, capsys):
     assert cli.main(["family", f"{losses_module}:Covariance", "--trials", "2"]) == cli.EXIT_OK
-    assert "family: dimension-contrastive (N=8, M=5" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "family: dimension-contrastive (N=8, M=5" in out
+    # The class's instance is deep-copied per evaluation; the repulsion is reported beside.
+    assert "each evaluation: nn.Module deep-copied from a pristine copy (state reset)" in out
+    assert "  repulsion: " in out
     assert cli.main(["family", f"{losses_module}:gram", "--trials", "2",
                      "--tolerance", "10"]) == cli.EXIT_OK
     assert "family: both" in capsys.readouterr().out
@@ -112,6 +124,7 @@ def test_family_instantiates_a_class_and_takes_the_tolerance(losses_module, caps
     (["no_such_module_xyz:f"], "ModuleNotFoundError"),
     (["cli_family_losses:missing"], "AttributeError"),
     (["cli_family_losses:vector"], "loss_fn must return a scalar"),
+    (["cli_family_losses:noisy"], "LossNotAFunctionError: loss_fn is not a function"),
     (["cli_family_losses:gram", "--n", "1"], "n must be"),
     (["cli_family_losses:gram", "--device", "gpu0"], "device"),
 ])

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from tests.claims.ga23.protocols import families
-from torch_impl.family import LossFamily
+from torch_impl.family import LossFamily, LossRepulsion
 
 
 def test_tables_cover_exactly_the_methods():
@@ -31,7 +31,9 @@ def test_every_method_is_a_finite_two_branch_loss(method):
 
 
 def test_outcomes_read_the_report_against_its_tolerance():
-    report = LossFamily("neither", False, False, 1e-15, 2e-10, 1e-10, 0.3, 1e-10, 4, 3, 1, 0)
+    repulsion = LossRepulsion("repulsive", 0.5, 0.6, "", 1e-10, 4, 3, 1, 0, "a function", "seeded")
+    report = LossFamily("neither", False, False, 1e-15, 2e-10, 1e-10, 0.3, 1e-10, 4, 3, 1, 0,
+                        "a function", "seeded", repulsion)
     assert families.outcomes(report) == (True, False, True, False)
 
 
