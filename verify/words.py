@@ -13,9 +13,10 @@ the run measured:
 * **Placeholders** ``{{path}}`` or ``{{path:format}}`` put a value of the run into the text
   (:func:`render`): ``worst_error``, ``tolerance``, ``trials``, ``margin``, ``min.NAME`` and
   ``max.NAME`` (an extra measurement's range), ``setting.NAME``, ``counterexample.PARAM``,
-  ``worst_trial.PARAM``, and ``decision.PART.FIELD`` for a sub-decision (``worst_error``,
-  ``verdict``, ``margin``, ``trials``, ``min.NAME``, ``max.NAME``). ``format`` is a Python
-  format spec (``.3g``, ``.1%``).
+  ``worst_trial.PARAM``, ``drawn.PARAM.min`` / ``.max`` (the range a parameter was drawn over,
+  ``drawn.spec.n.max`` for a relation spec's size), and ``decision.PART.FIELD`` for a
+  sub-decision (``worst_error``, ``verdict``, ``margin``, ``trials``, ``min.NAME``,
+  ``max.NAME``). ``format`` is a Python format spec (``.3g``, ``.1%``).
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ _NUMBER = re.compile(
 _FIELD = r"(?:worst_error|verdict|margin|trials|(?:min|max)\.[A-Za-z0-9_]+)"
 _PATH = re.compile(
     r"^(?:worst_error|tolerance|trials|margin|(?:min|max)\.[A-Za-z0-9_]+|setting\.[a-z0-9_]+|"
-    r"(?:counterexample|worst_trial)\.[A-Za-z0-9_]+|decision\.[A-Za-z0-9][A-Za-z0-9_\-]*\."
-    + _FIELD + r")$")
+    r"(?:counterexample|worst_trial)\.[A-Za-z0-9_]+|drawn\.[A-Za-z0-9_.]+\.(?:min|max)|"
+    r"decision\.[A-Za-z0-9][A-Za-z0-9_\-]*\." + _FIELD + r")$")
 
 NOT_MEASURED = "n/a"
 """What a placeholder renders to when the run did not measure its value."""
@@ -90,7 +91,7 @@ def placeholder_problems(text: str, settings: Mapping[str, Any]) -> list[str]:
         if not _PATH.match(path):
             problems.append(f"unknown placeholder path {path!r} (worst_error, tolerance, trials, "
                             "margin, min.NAME, max.NAME, setting.NAME, counterexample.PARAM, "
-                            "worst_trial.PARAM, decision.PART.FIELD)")
+                            "worst_trial.PARAM, drawn.PARAM.min|max, decision.PART.FIELD)")
         elif path.startswith("setting.") and path[len("setting."):] not in settings:
             problems.append(f"placeholder {path!r}: no setting {path[len('setting.'):]!r} is "
                             f"declared (settings: {sorted(settings)})")
@@ -119,6 +120,9 @@ def _lookup(path: str, claim: Mapping[str, Any]) -> Any:
         return ((numeric.get("measurements") or {}).get(rest) or {}).get(head)
     if head in ("counterexample", "worst_trial"):
         return (numeric.get(head) or {}).get(rest)
+    if head == "drawn":  # drawn.<param>.min / .max; <param> may be "spec.n"
+        name, _, end = rest.rpartition(".")
+        return ((numeric.get("drawn") or {}).get(name) or {}).get(end)
     if head == "decision":
         part, _, field = rest.partition(".")
         decision = (numeric.get("decisions") or {}).get(part) or {}

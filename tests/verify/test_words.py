@@ -41,8 +41,9 @@ def test_typed_numbers(text, numbers):
 def test_placeholder_problems_name_what_is_wrong():
     assert placeholders("a {{max.gap:.1%}} b {{ trials }}") == [("max.gap", ".1%"),
                                                                   ("trials", "")]
-    assert placeholder_problems("{{max.gap:.1%}} {{setting.alpha}} {{decision.tost.verdict}}",
-                                {"alpha": 1.0}) == []
+    assert placeholder_problems("{{max.gap:.1%}} {{setting.alpha}} {{decision.tost.verdict}} "
+                                "{{drawn.spec.n.max}}", {"alpha": 1.0}) == []
+    assert placeholder_problems("{{drawn.k}}", {}) != []  # min or max, not the whole range
     problems = placeholder_problems("{{gap}} {{setting.beta}} {{min.x:zz}} }}", {"alpha": 1})
     assert len(problems) == 4
     assert "unknown placeholder path 'gap'" in problems[0]
@@ -56,13 +57,15 @@ def test_render_from_a_claim_record():
               "numeric": {"worst_error": 0.129, "trials": 2, "margin": 2.58,
                           "measurements": {"gap": {"min": 0.01, "max": 0.0575}},
                           "counterexample": {"test": "matches"},
+                          "drawn": {"spec.n": {"min": 3, "max": 12}},
                           "decisions": {"matches": {"verdict": "FAILS", "worst_error": 0.129,
                                                     "measurements": {"mean_diff": {
                                                         "min": 1.58, "max": 1.58}}}}}}
     text = ("gap {{max.gap:.1%}}, p {{decision.matches.worst_error:.3f}} "
             "({{decision.matches.verdict}}, mean {{decision.matches.max.mean_diff:.2f}}) at "
-            "{{counterexample.test}} over {{trials}} trials, level {{setting.alpha}}; "
-            "{{min.absent}}")
+            "{{counterexample.test}} over {{trials}} trials, level {{setting.alpha}}, N' up to "
+            "{{drawn.spec.n.max}}; {{min.absent}} {{drawn.k.max}}")
     assert render(text, record) == ("gap 5.8%, p 0.129 (FAILS, mean 1.58) at matches over 2 "
-                                    f"trials, level 0.05; {NOT_MEASURED}")
+                                    f"trials, level 0.05, N' up to 12; {NOT_MEASURED} "
+                                    f"{NOT_MEASURED}")
     assert render("{{worst_error}}", {"numeric": None}) == NOT_MEASURED

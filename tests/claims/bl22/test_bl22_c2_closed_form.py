@@ -82,11 +82,11 @@ claim = Claim(
           "above.",
     expected="FAILS",
     holds_where="BL22-C2-local",
-    finding="Above beta* (at the grid's rho) the paper's closed form is a local minimum "
-            "(BL22-C2-local) but not the optimum at some grid points: on the ring C_6 (K = "
+    finding="Above beta* the paper's closed form is a local minimum on BL22-C2-local's 12 "
+            "relations, but not the optimum at some points of this grid: on the ring C_6 (K = "
             "4) and the path P_8 (K = 2) a collapsed, lower-rank point has a lower loss.",
     directions={
-        "local minimum above beta*": ("BL22-C2-local",),
+        "local minimum above beta* on BL22-C2-local's 12 relations": ("BL22-C2-local",),
         "not the global optimum at some points above beta*": ("BL22-C2",),
     },
 )

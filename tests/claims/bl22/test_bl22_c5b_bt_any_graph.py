@@ -43,9 +43,9 @@ claim = Claim(
           "the first failing point is the counterexample. The BL22-C5b-bt law holds on the "
           "clique-structured relations (views, labels), where rank(G + I) = c; this claim "
           "records that the premise matters.",
-    finding="On the SBM, path and kNN relations of the grid BarlowTwins' optimum exceeds "
-            "rank min(K, c): the component rank law measured on clique-structured relations "
-            "(BL22-C5b-bt) does not carry over to them.",
+    finding="On the SBM, path and kNN relations of the grid BarlowTwins' optimum has rank c "
+            "at K = c but exceeds min(K, c) at K = c + 1: the component rank law measured on "
+            "clique-structured relations (BL22-C5b-bt) does not carry over to them.",
     directions={
         "the rank law on clique-structured relations": ("BL22-C5b-bt",),
     },

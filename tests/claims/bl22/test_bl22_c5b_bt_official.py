@@ -45,9 +45,10 @@ claim = Claim(
           "K of |rank - min(K, c)|, tolerance 0. Why it fails at K >= c: with centred columns the "
           "c component indicators span only c - 1 usable directions. The statement that holds is "
           "min(K, c - 1): BL22-C5b-bt-official-centred.",
-    finding="Under the codebases' BatchNorm BarlowTwins, on the views graph of the grid, the "
-            "rank is one less than the charitable reading: centring removes the constant "
-            "direction.",
+    finding="Under the codebases' BatchNorm BarlowTwins (official and solo), on the views "
+            "graph N' = 4 of the grid, the rank is c - 1 at K >= c, one less than the charitable "
+            "reading min(K, c), and K below c (rank min(K, c - 1): "
+            "BL22-C5b-bt-official-centred); BatchNorm centres the columns.",
 )
 
 

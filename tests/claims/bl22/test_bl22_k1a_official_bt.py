@@ -41,9 +41,9 @@ claim = Claim(
           "the optimum decorrelates the two views to bring c_kk = lambda < 1 (its loss is "
           "BL22-C6b's with c - 1, BL22-C5b-bt-official-centred). Condition under which it holds: K "
           "<= c - 1, where the loss reaches 0 with bn(z_a) = bn(z_b).",
-    finding="On the views graphs drawn, under the codebases' BatchNorm BarlowTwins the "
-            "optimum is not nested with G's centred top eigenspace once K reaches the "
-            "number of components.",
+    finding="On the views graph N' = 4, V = 2 of the grid, under the codebases' BatchNorm "
+            "BarlowTwins (official and solo) the optimum is not nested with G's centred top "
+            "eigenspace once K reaches the number of components.",
 )
 
 

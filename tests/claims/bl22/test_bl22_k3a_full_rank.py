@@ -75,8 +75,7 @@ claim = Claim(
           "1/gamma. Under the codebases' two-branch losses the rank is capped at N'-1 whatever the "
           "weights (BL22-C2-official, BL22-C2-solo).",
     finding="The derived rank law fails on the grid: on the ring C_6 with K = 4 above beta* "
-            "the optimum's columns collapse onto lower eigenvectors and its rank is below "
-            "K, though the law predicts rank K.",
+            "the certified optimum's rank is below K, though the law predicts rank K.",
 )
 
 

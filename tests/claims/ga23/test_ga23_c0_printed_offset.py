@@ -41,9 +41,10 @@ claim = Claim(
           "hand: M = 1, N = 2, K = [1 1]: L_c = 2, L_nc = 0, L_nc - L_c = -2 = N - N^2/M, "
           "while N - M = 1.",
     finding="The printed offset N - M is wrong whenever M != N: the doubly normalised offset "
-            "is N - N^2/M (symbolic residual (M^2 - N^2)/M; numeric at M, N from 1 to 32, "
-            "relative error up to {{worst_error:.2g}}); unit rows and unit columns together "
-            "force M = N, where the printed offset 0 is right.",
+            "is N - N^2/M (symbolic residual (M^2 - N^2)/M; numeric at the M, N drawn, up to "
+            "{{drawn.m.max}} and {{drawn.n.max}}, relative error up to {{worst_error:.2g}}); "
+            "unit rows and unit columns together force M = N, where the printed offset 0 is "
+            "right.",
     directions={"the printed offset is wrong whenever M != N": ("GA23-C0",),
                 "unit rows and unit columns together force M = N": ("GA23-C0-offset",)},
 )

@@ -35,7 +35,8 @@ claim = Claim(
           "its dimensions (GA23-E1 states the exact relation). Symbolic: at M = N = 2, c(K^T) "
           "against L_c(K) expanded (nonzero: a witness). Gaussian K, M, N in 2..16.",
     finding="Eq. 8 fails for VICReg's official covariance term (symbolic witness at M = N = 2; "
-            "random Gaussian K, M, N from 2 to 16, c(K^T) / L_c(K) from {{min.ratio:.2g}} to "
+            "random Gaussian K at the sizes drawn, M {{drawn.m.min}} to {{drawn.m.max}} and N "
+            "{{drawn.n.min}} to {{drawn.n.max}}, c(K^T) / L_c(K) from {{min.ratio:.2g}} to "
             "{{max.ratio:.2g}}); with each embedding centred and the factor 1 / (N (M-1)^2) "
             "the relation holds (GA23-E1).",
     directions={"with the centring and the factor 1 / (N (M-1)^2) the relation holds":

@@ -48,7 +48,8 @@ claim = Claim(
           "beyond the two claimed moments). Only the first two moments enter: any centred "
           "isotropic law (E[y y^T] = I/M), e.g. a tight frame, has the same mean and variance.",
     finding="For independent uniform unit vectors the cosine has mean 0 and variance 1/M: "
-            "derived for every M, and Monte-Carlo samples at M from 2 to 32 stay within "
+            "derived for every M, and Monte-Carlo samples at M from {{drawn.m.min}} to "
+            "{{drawn.m.max}} stay within "
             "{{tolerance:g}} standard errors (worst {{worst_error:.2g}}); a population law, "
             "which the measured finite-batch optima do not reach (GA23-P1-finite, "
             "GA23-P1-simplex).",
