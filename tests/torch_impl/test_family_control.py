@@ -287,3 +287,12 @@ def test_a_loss_that_is_zero_before_a_move_is_not_invariant_after_it():
     assert seen[3] > 0.0
     assert report.sample_centred_error == 1.0
     assert report.family == "dimension-contrastive"
+
+
+def test_the_draws_inside_the_loss_do_not_depend_on_the_callers_stream():
+    # Seeded per evaluation, not only forked: the same report whatever the caller drew before.
+    torch.manual_seed(0)
+    first = loss_family(sliced_gaussianity, **SMALL)
+    torch.manual_seed(1)
+    torch.rand(7)
+    assert loss_family(sliced_gaussianity, **SMALL) == first
