@@ -38,12 +38,13 @@ or the gathered embeddings ("gather").
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable
 
 import torch
 import torch.distributed as dist
 
+# The family test's readings: one orthogonal draw fixing 1, one relative change, one output check.
+from torch_impl.family import _orthogonal_fixing_ones, _relative_change, _scalar
 from torch_impl.losses import barlow_twins_loss_from_relation, simclr_loss, vicreg_loss
 from torch_impl.losses._matrix import off_diagonal_square_sum
 from torch_impl.losses.vicreg import _covariance_term, _variance_term
@@ -55,7 +56,6 @@ from torch_impl.validation import (
     Flag,
     InstanceOf,
     Int,
-    InvalidInputError,
     IsCallable,
     OrNone,
     Scalar,
@@ -514,35 +514,10 @@ class DistributedPrimitive:
         return "\n".join(lines)
 
 
-def _orthogonal_fixing_ones(n: int, gen: torch.Generator) -> torch.Tensor:
-    """Q (n, n) orthogonal with Q 1 = 1: ``1 1^T / n + B H B^T``, B (n, n - 1) an orthonormal
-    basis of 1's complement and H Haar on O(n - 1) (QR of a Gaussian, signs fixed)."""
-    ones_n1 = torch.ones(n, 1, dtype=torch.float64)
-    seed_nn = torch.cat([ones_n1, torch.randn(n, n - 1, generator=gen, dtype=torch.float64)], 1)
-    complement = torch.linalg.qr(seed_nn)[0][:, 1:]
-    q_hh, r_hh = torch.linalg.qr(torch.randn(n - 1, n - 1, generator=gen, dtype=torch.float64))
-    rotation = q_hh * torch.sign(torch.diagonal(r_hh))
-    return ones_n1 @ ones_n1.T / n + complement @ rotation @ complement.T
-
-
-def _scalar(loss_fn: TwoBranchLoss, z_a: torch.Tensor, z_b: torch.Tensor) -> float:
-    """loss_fn(z_a, z_b) as a float; a non-scalar or non-finite value is the loss's fault."""
+def _value(loss_fn: TwoBranchLoss, z_a: torch.Tensor, z_b: torch.Tensor) -> float:
+    """loss_fn(z_a, z_b) as a float (the family test's reading of a loss's output)."""
     # Copies: a loss that edits its inputs in place must not change the next evaluation's.
-    out = loss_fn(z_a.clone(), z_b.clone())
-    if isinstance(out, torch.Tensor):
-        if out.numel() != 1:
-            raise InvalidInputError(
-                f"loss_fn must return a scalar, got a tensor of shape {tuple(out.shape)}"
-            )
-        out = out.item()
-    if not isinstance(out, (int, float)) or isinstance(out, bool) or not math.isfinite(out):
-        raise InvalidInputError(f"loss_fn must return a finite real scalar, got {out!r}")
-    return float(out)
-
-
-def _relative_change(before: float, after: float) -> float:
-    scale = max(abs(before), abs(after))
-    return abs(after - before) / scale if scale > 0 else 0.0
+    return _scalar(loss_fn(z_a.clone(), z_b.clone()))
 
 
 @validate_params(
@@ -632,15 +607,15 @@ def required_primitive(
         mean_1m = torch.randn(1, m, generator=gen, dtype=torch.float64)
         z_a = mean_1m + torch.randn(n, m, generator=gen, dtype=torch.float64)
         z_b = z_a + 0.5 * torch.randn(n, m, generator=gen, dtype=torch.float64)
-        before = _scalar(loss_fn, z_a, z_b)
+        before = _value(loss_fn, z_a, z_b)
         # Local: the row-weighted mean over a random split (unequal parts when n is odd).
         perm = torch.randperm(n, generator=gen)
         parts = (perm[: n // 2], perm[n // 2 :])
-        split = sum(len(p) * _scalar(loss_fn, z_a[p], z_b[p]) for p in parts) / n
+        split = sum(len(p) * _value(loss_fn, z_a[p], z_b[p]) for p in parts) / n
         local_error = max(local_error, _relative_change(before, split))
         # Statistics: the same Q on both branches keeps the pairing of the rows.
         q_nn = _orthogonal_fixing_ones(n, gen)
-        after = _scalar(loss_fn, q_nn @ z_a, q_nn @ z_b)
+        after = _value(loss_fn, q_nn @ z_a, q_nn @ z_b)
         statistics_error = max(statistics_error, _relative_change(before, after))
     if local_error <= tolerance:
         primitive = "local"
