@@ -225,6 +225,12 @@ class LossNotAFunctionError(InvalidInputError):
     generators seeded alike: an invariance test of it would measure noise, not the loss."""
 
 
+# The arguments loss_family and loss_repulsion share, declared once.
+_PROBE_PARAMS = {"loss_fn": IsCallable(), "n": Int(low=2), "m": Int(low=2), "trials": Int(low=1),
+                 "seed": Int(low=0), "tolerance": Scalar(low=0.0, low_inclusive=False),
+                 "device": Device()}
+
+
 def _haar_orthogonal(n: int, gen: torch.Generator) -> torch.Tensor:
     """Q (n, n) Haar-distributed on O(n): QR of a Gaussian, signs fixed by diag(R)."""
     q_nn, r_nn = torch.linalg.qr(torch.randn(n, n, generator=gen, dtype=torch.float64))
@@ -346,15 +352,7 @@ class _Evaluator:
         )
 
 
-@validate_params(
-    loss_fn=IsCallable(),
-    n=Int(low=2),
-    m=Int(low=2),
-    trials=Int(low=1),
-    seed=Int(low=0),
-    tolerance=Scalar(low=0.0, low_inclusive=False),
-    device=Device(),
-)
+@validate_params(**_PROBE_PARAMS)
 def loss_family(
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor | float],
     *,
@@ -530,15 +528,7 @@ def _repulsion(evaluate: _Evaluator, n: int, m: int, trials: int, seed: int,
     )
 
 
-@validate_params(
-    loss_fn=IsCallable(),
-    n=Int(low=2),
-    m=Int(low=2),
-    trials=Int(low=1),
-    seed=Int(low=0),
-    tolerance=Scalar(low=0.0, low_inclusive=False),
-    device=Device(),
-)
+@validate_params(**_PROBE_PARAMS)
 def loss_repulsion(
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor | float],
     *,

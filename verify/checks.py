@@ -170,8 +170,7 @@ def _decisions(claim: Claim, trials: list[Trial],
         errors = [t.measurement.parts[name] for t in mine]
         failing = [not e <= claim.tolerance for e in errors]
         failed = [t for t, bad in zip(mine, failing, strict=True) if bad]
-        if counterexample is not None and counterexample in failed:
-            failed.insert(0, counterexample)
+        shown = counterexample if counterexample in failed else next(iter(failed), None)
         out[name] = {
             "verdict": (Verdict.FAILS if failed else Verdict.HOLDS).value,
             "worst_error": max(errors),
@@ -180,7 +179,7 @@ def _decisions(claim: Claim, trials: list[Trial],
                                                  t.measurement.part_margins.get(name))
                                     for t, e in zip(mine, errors, strict=True)], failing),
             "trials": len(mine),
-            "counterexample": dict(failed[0].params) if failed else None,
+            "counterexample": None if shown is None else dict(shown.params),
             "measurements": _ranges([t for t in mine if len(t.measurement.parts) == 1]),
         }
     return out
